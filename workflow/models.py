@@ -1,0 +1,189 @@
+"""Database rows: organisation, SOP versions, instances, tasks, audit events and the outbox.
+
+The schema itself is owned by the Alembic migrations in `workflow/migrations`; these mappings
+must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Store UTC, return timezone-aware UTC on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    nip: Mapped[str | None] = mapped_column(String(32))
+    pangkat: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+
+
+class RoleAssignment(Base):
+    """A person holding a role in a unit for a period; `acting` marks a Plt. assignment."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (Index("ix_role_assignments_unit_role", "unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    seksi: Mapped[str | None] = mapped_column(String(32))
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    def valid_on(self, day: date) -> bool:
+        started = self.valid_from is None or self.valid_from <= day
+        return started and (self.valid_to is None or day <= self.valid_to)
+
+
+class SopVersion(Base):
+    """Each SOP version ever started from, with the digest of its file at the time."""
+
+    __tablename__ = "sop_versions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    nama: Mapped[str] = mapped_column(String(300))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+    __table_args__ = (UniqueConstraint("unit_id", "sop_key", "period", name="uq_instances_unit_sop_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sop_key: Mapped[str] = mapped_column(String(64))
+    sop_version: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_role", "status", "role"),
+        Index("ix_tasks_assignee_status", "assignee_id", "status"),
+        Index("ix_tasks_instance_step", "instance_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    step_id: Mapped[str] = mapped_column(String(64))
+    round: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    seksi: Mapped[str | None] = mapped_column(String(32))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    return_note: Mapped[str | None] = mapped_column(Text)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class AuditEvent(Base):
+    """Append-only evidence: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    acting_for: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """Work to do after commit (notifications, documents), written in the same transaction."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    topic: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -1,0 +1,364 @@
+"""The organisation: units, people and who holds which role when, loaded from YAML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.models import Person, RoleAssignment, Unit
+from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, position_key
+from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
+
+UNIT_KINDS = ("provinsi", "kabupaten", "kecamatan", "perangkat_daerah")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+_USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    timezone: str
+    unit_code: str | None
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    unit: str
+    role: str
+    seksi: str | None
+    acting: bool
+    valid_from: date | None
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    username: str
+    name: str
+    nip: str | None
+    pangkat: str | None
+    email: str | None
+    is_admin: bool
+    assignments: tuple[AssignmentSpec, ...]
+
+
+@dataclass(frozen=True)
+class OrgFile:
+    units: tuple[UnitSpec, ...]
+    people: tuple[PersonSpec, ...]
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    units: int
+    people: int
+    assignments: int
+
+
+def _text(errors: list[SourceError], file: str, m: LineDict, key: str, path: str, required: bool) -> str | None:
+    value = m.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.append(SourceError(file, m.line_of(key), path, "is required"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        errors.append(SourceError(file, m.line_of(key), path, "must be text"))
+        return None
+    return str(value).strip()
+
+
+def _date(errors: list[SourceError], file: str, m: LineDict, key: str, path: str) -> date | None:
+    value = m.get(key)
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors.append(SourceError(file, m.line_of(key), path, f"{value!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def _unknown(errors: list[SourceError], file: str, m: LineDict, allowed: set[str], path: str) -> None:
+    for key in m:
+        if key not in allowed:
+            errors.append(SourceError(file, m.line_of(key), f"{path}.{key}", "unknown field"))
+
+
+def parse_org_file(file_path: Path) -> OrgFile:
+    """Validate an organisation file; raise SourceErrors listing every problem."""
+    file = str(file_path)
+    data, _ = load_yaml(file_path)
+    errors: list[SourceError] = []
+    if not isinstance(data, LineDict):
+        raise SourceErrors([SourceError(file, 1, "file", "must be a mapping with units and people")])
+    _unknown(errors, file, data, {"units", "people"}, "")
+
+    units: list[UnitSpec] = []
+    raw_units = data.get("units")
+    if not isinstance(raw_units, LineList):
+        errors.append(SourceError(file, data.line_of("units"), "units", "must be a list"))
+        raw_units = LineList()
+        raw_units.item_lines = []
+    codes: set[str] = set()
+    for i, raw in enumerate(raw_units):
+        path = f"units[{i}]"
+        if not isinstance(raw, LineDict):
+            errors.append(SourceError(file, raw_units.line_of(i), path, "must be a mapping"))
+            continue
+        _unknown(errors, file, raw, {"code", "name", "kind", "parent", "timezone", "unit_code"}, path)
+        code = _text(errors, file, raw, "code", f"{path}.code", True)
+        name = _text(errors, file, raw, "name", f"{path}.name", True)
+        kind = _text(errors, file, raw, "kind", f"{path}.kind", True)
+        parent = _text(errors, file, raw, "parent", f"{path}.parent", False)
+        tz = _text(errors, file, raw, "timezone", f"{path}.timezone", False) or "Asia/Jakarta"
+        unit_code = _text(errors, file, raw, "unit_code", f"{path}.unit_code", False)
+        if code is not None and not _CODE_RE.match(code):
+            errors.append(
+                SourceError(file, raw.line_of("code"), f"{path}.code", "must be lower-case letters, digits, - or _")
+            )
+            code = None
+        if code is not None and code in codes:
+            errors.append(SourceError(file, raw.line_of("code"), f"{path}.code", f"duplicate unit {code!r}"))
+            code = None
+        if kind is not None and kind not in UNIT_KINDS:
+            errors.append(
+                SourceError(file, raw.line_of("kind"), f"{path}.kind", f"must be one of {', '.join(UNIT_KINDS)}")
+            )
+        if parent is not None and parent not in codes:
+            errors.append(
+                SourceError(file, raw.line_of("parent"), f"{path}.parent", f"unit {parent!r} must be listed before it")
+            )
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(SourceError(file, raw.line_of("timezone"), f"{path}.timezone", f"unknown time zone {tz!r}"))
+        if code and name and kind:
+            codes.add(code)
+            units.append(UnitSpec(code, name, kind, parent, tz, unit_code))
+
+    people: list[PersonSpec] = []
+    raw_people = data.get("people")
+    if not isinstance(raw_people, LineList):
+        errors.append(SourceError(file, data.line_of("people"), "people", "must be a list"))
+        raw_people = LineList()
+        raw_people.item_lines = []
+    usernames: set[str] = set()
+    for i, raw in enumerate(raw_people):
+        path = f"people[{i}]"
+        if not isinstance(raw, LineDict):
+            errors.append(SourceError(file, raw_people.line_of(i), path, "must be a mapping"))
+            continue
+        _unknown(errors, file, raw, {"username", "name", "nip", "pangkat", "email", "admin", "roles"}, path)
+        username = _text(errors, file, raw, "username", f"{path}.username", True)
+        name = _text(errors, file, raw, "name", f"{path}.name", True)
+        if username is not None and not _USERNAME_RE.match(username):
+            errors.append(
+                SourceError(
+                    file,
+                    raw.line_of("username"),
+                    f"{path}.username",
+                    "must be lower-case letters, digits, '.', '-' or '_'",
+                )
+            )
+            username = None
+        if username is not None and username in usernames:
+            errors.append(
+                SourceError(file, raw.line_of("username"), f"{path}.username", f"duplicate user {username!r}")
+            )
+            username = None
+        admin = raw.get("admin", False)
+        if not isinstance(admin, bool):
+            errors.append(SourceError(file, raw.line_of("admin"), f"{path}.admin", "must be true or false"))
+            admin = False
+        assignments = _parse_assignments(errors, file, raw, path, codes)
+        if username and name:
+            usernames.add(username)
+            people.append(
+                PersonSpec(
+                    username=username,
+                    name=name,
+                    nip=_text(errors, file, raw, "nip", f"{path}.nip", False),
+                    pangkat=_text(errors, file, raw, "pangkat", f"{path}.pangkat", False),
+                    email=_text(errors, file, raw, "email", f"{path}.email", False),
+                    is_admin=admin,
+                    assignments=assignments,
+                )
+            )
+    if errors:
+        raise SourceErrors(errors)
+    return OrgFile(units=tuple(units), people=tuple(people))
+
+
+def _parse_assignments(
+    errors: list[SourceError], file: str, person: LineDict, path: str, units: set[str]
+) -> tuple[AssignmentSpec, ...]:
+    raw_roles = person.get("roles", [])
+    if not isinstance(raw_roles, list):
+        errors.append(SourceError(file, person.line_of("roles"), f"{path}.roles", "must be a list"))
+        return ()
+    result: list[AssignmentSpec] = []
+    for j, raw in enumerate(raw_roles):
+        rpath = f"{path}.roles[{j}]"
+        line = raw_roles.line_of(j) if isinstance(raw_roles, LineList) else person.line
+        if not isinstance(raw, LineDict):
+            errors.append(SourceError(file, line, rpath, "must be a mapping with unit and role"))
+            continue
+        _unknown(errors, file, raw, {"unit", "role", "seksi", "plt", "from", "to"}, rpath)
+        unit = _text(errors, file, raw, "unit", f"{rpath}.unit", True)
+        role = _text(errors, file, raw, "role", f"{rpath}.role", True)
+        seksi = _text(errors, file, raw, "seksi", f"{rpath}.seksi", False)
+        acting = raw.get("plt", False)
+        start = _date(errors, file, raw, "from", f"{rpath}.from")
+        end = _date(errors, file, raw, "to", f"{rpath}.to")
+        ok = True
+        if unit is not None and unit not in units:
+            errors.append(SourceError(file, raw.line_of("unit"), f"{rpath}.unit", f"unknown unit {unit!r}"))
+            ok = False
+        if role is not None and role not in ROLES:
+            errors.append(
+                SourceError(
+                    file, raw.line_of("role"), f"{rpath}.role", f"unknown role {role!r}; known: {', '.join(ROLES)}"
+                )
+            )
+            ok = False
+        if role in ROLES_WITH_SEKSI and seksi not in SEKSI:
+            reason = "is required for this role" if seksi is None else f"unknown seksi {seksi!r}"
+            errors.append(
+                SourceError(file, raw.line_of("seksi"), f"{rpath}.seksi", f"{reason}; one of {', '.join(SEKSI)}")
+            )
+            ok = False
+        if role is not None and role not in ROLES_WITH_SEKSI and seksi is not None:
+            errors.append(SourceError(file, raw.line_of("seksi"), f"{rpath}.seksi", f"role {role!r} has no seksi"))
+            ok = False
+        if not isinstance(acting, bool):
+            errors.append(SourceError(file, raw.line_of("plt"), f"{rpath}.plt", "must be true or false"))
+            ok = False
+        if start and end and end < start:
+            errors.append(SourceError(file, raw.line_of("to"), f"{rpath}.to", "ends before it starts"))
+            ok = False
+        if ok and unit and role:
+            result.append(AssignmentSpec(unit, role, seksi, bool(acting), start, end))
+    return tuple(result)
+
+
+def load_org(session: Session, org: OrgFile) -> LoadSummary:
+    """Upsert units and people; each listed person's assignments become exactly the file's.
+
+    People missing from the file are left as they are: they may have signed evidence.
+    """
+    by_code = {u.code: u for u in session.scalars(select(Unit))}
+    for spec in org.units:
+        unit = by_code.get(spec.code)
+        if unit is None:
+            unit = Unit(code=spec.code)
+            session.add(unit)
+            by_code[spec.code] = unit
+        unit.name = spec.name
+        unit.kind = spec.kind
+        unit.timezone = spec.timezone
+        unit.unit_code = spec.unit_code
+        unit.parent_id = None
+        if spec.parent is not None:
+            session.flush()
+            unit.parent_id = by_code[spec.parent].id
+    session.flush()
+
+    by_username = {p.username: p for p in session.scalars(select(Person))}
+    count = 0
+    for pspec in org.people:
+        person = by_username.get(pspec.username)
+        if person is None:
+            person = Person(username=pspec.username, active=True)
+            session.add(person)
+        person.name = pspec.name
+        person.nip = pspec.nip
+        person.pangkat = pspec.pangkat
+        person.email = pspec.email
+        person.is_admin = pspec.is_admin
+        session.flush()
+        for old in session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)):
+            session.delete(old)
+        for a in pspec.assignments:
+            session.add(
+                RoleAssignment(
+                    person_id=person.id,
+                    unit_id=by_code[a.unit].id,
+                    role=a.role,
+                    seksi=a.seksi,
+                    acting=a.acting,
+                    valid_from=a.valid_from,
+                    valid_to=a.valid_to,
+                )
+            )
+            count += 1
+    session.flush()
+    return LoadSummary(units=len(org.units), people=len(org.people), assignments=count)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A role a person holds in a unit today, and whether as Plt."""
+
+    unit_id: int
+    role: str
+    seksi: str | None
+    acting: bool
+
+    @property
+    def position(self) -> str:
+        return position_key(self.role, self.seksi)
+
+
+def holdings(session: Session, person_id: int, on: date) -> list[Holding]:
+    """Every role PERSON_ID holds on ON, definitive holdings before Plt. ones."""
+    rows = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person_id))
+    found = [Holding(r.unit_id, r.role, r.seksi, r.acting) for r in rows if r.valid_on(on)]
+    return sorted(found, key=lambda h: h.acting)
+
+
+@dataclass(frozen=True)
+class Holder:
+    person_id: int
+    username: str
+    seksi: str | None
+    acting: bool
+
+
+def holders(session: Session, unit_id: int, role: str, on: date) -> list[Holder]:
+    """Everyone who holds ROLE in UNIT_ID on ON."""
+    rows = session.execute(
+        select(RoleAssignment, Person)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(RoleAssignment.unit_id == unit_id, RoleAssignment.role == role, Person.active.is_(True))
+        .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
+    ).all()
+    return [Holder(p.id, p.username, a.seksi, a.acting) for a, p in rows if a.valid_on(on)]
+
+
+def fanout_positions(session: Session, unit_id: int, role: str, on: date) -> list[tuple[str | None, Holder]]:
+    """One (seksi, holder) per position a fan-out step opens a task for.
+
+    A role held per seksi (Kasi) gets one task per seksi, given to its definitive holder, or to
+    its Plt. where the seksi has none. Any other role (ASN) gets one task per person.
+    """
+    result: list[tuple[str | None, Holder]] = []
+    seen: set[Any] = set()
+    for holder in holders(session, unit_id, role, on):
+        key: Any = holder.seksi if role in ROLES_WITH_SEKSI else holder.person_id
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append((holder.seksi, holder))
+    return result

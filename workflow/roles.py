@@ -1,0 +1,30 @@
+"""The roles a Kecamatan's SOPs name, and the seksi a Kasi heads."""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "camat": "Camat",
+    "sekcam": "Sekretaris Camat",
+    "kasubag_ppk": "Kasubag Penyusunan Program dan Keuangan",
+    "staf_perencanaan": "Staf Subbag Perencanaan",
+    "kasi": "Kepala Seksi",
+    "tim_sakip": "Tim SAKIP",
+    "asn": "ASN Internal",
+    "pengadministrasi": "Pengadministrasi Program dan Perencanaan",
+}
+
+SEKSI: dict[str, str] = {
+    "pemerintahan": "Seksi Pemerintahan",
+    "trantib": "Seksi Ketentraman, Ketertiban Umum dan Perlindungan Masyarakat",
+    "pembangunan": "Seksi Pembangunan",
+    "kemasyarakatan": "Seksi Kemasyarakatan",
+    "pelayanan": "Seksi Pelayanan",
+}
+
+# Roles held one per seksi: an assignment to one of these must name its seksi.
+ROLES_WITH_SEKSI = frozenset({"kasi"})
+
+
+def position_key(role: str, seksi: str | None) -> str:
+    """Name one position: `camat`, or `kasi.pelayanan` for a role held per seksi."""
+    return f"{role}.{seksi}" if seksi else role

@@ -1,0 +1,642 @@
+"""Use cases: start an SOP instance, list a user's tasks, act on a task, read the history.
+
+Each use case is one function and one transaction. The state change, the task changes, the
+audit event and the outbox messages are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow.db import Database
+from workflow.deadlines import DeadlinePolicy, ElapsedTimeDeadlines
+from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from workflow.machine import MachineCache, SopMachine
+from workflow.models import AuditEvent, Instance, OutboxMessage, Person, RoleAssignment, SopVersion, Task, Unit
+from workflow.org import Holding, fanout_positions, holders, holdings
+from workflow.roles import position_key
+from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
+
+OPEN = "open"
+DONE = "done"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StartResult:
+    instance_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ActResult:
+    task_id: int
+    instance_id: int
+    action: str
+    from_state: str
+    to_state: str
+    opened_task_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    instance_id: int
+    sop_key: str
+    sop_version: int
+    unit: str
+    period: str
+    step_id: str
+    step_no: str
+    step_name: str
+    kegiatan: str
+    role: str
+    seksi: str | None
+    assignee: str | None
+    actions: tuple[str, ...]
+    due_at: datetime | None
+    round: int
+    return_note: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "instance_id": self.instance_id,
+            "sop_key": self.sop_key,
+            "sop_version": self.sop_version,
+            "unit": self.unit,
+            "period": self.period,
+            "step_id": self.step_id,
+            "step_no": self.step_no,
+            "step_name": self.step_name,
+            "kegiatan": self.kegiatan,
+            "role": self.role,
+            "seksi": self.seksi,
+            "assignee": self.assignee,
+            "actions": list(self.actions),
+            "due_at": _iso(self.due_at),
+            "round": self.round,
+            "return_note": self.return_note,
+        }
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    at: datetime
+    actor: str
+    role: str | None
+    acting_for: str | None
+    action: str
+    step_id: str | None
+    task_id: int | None
+    note: str | None
+    from_state: str | None
+    to_state: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": _iso(self.at),
+            "actor": self.actor,
+            "role": self.role,
+            "acting_for": self.acting_for,
+            "action": self.action,
+            "step_id": self.step_id,
+            "task_id": self.task_id,
+            "note": self.note,
+            "from_state": self.from_state,
+            "to_state": self.to_state,
+        }
+
+
+@dataclass(frozen=True)
+class WaitingOn:
+    task_id: int
+    step_id: str
+    role: str
+    seksi: str | None
+    assignee: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InstanceStatus:
+    id: int
+    sop_key: str
+    sop_version: int
+    unit: str
+    period: str
+    state: str
+    started_at: datetime
+    finished_at: datetime | None
+    waiting_on: tuple[WaitingOn, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "instance_id": self.id,
+            "sop_key": self.sop_key,
+            "sop_version": self.sop_version,
+            "unit": self.unit,
+            "period": self.period,
+            "state": self.state,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+            "waiting_on": [
+                {
+                    "task_id": w.task_id,
+                    "step_id": w.step_id,
+                    "role": w.role,
+                    "seksi": w.seksi,
+                    "assignee": w.assignee,
+                    "due_at": _iso(w.due_at),
+                }
+                for w in self.waiting_on
+            ],
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+@dataclass(frozen=True)
+class _Actor:
+    person: Person
+    role: str
+    acting_for: str | None
+
+
+class WorkflowService:
+    """The engine's use cases over one database and one set of SOP definitions."""
+
+    def __init__(
+        self,
+        db: Database,
+        registry: SopRegistry,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        deadlines: DeadlinePolicy | None = None,
+        machines: MachineCache | None = None,
+    ):
+        self.db = db
+        self.registry = registry
+        self.clock = clock
+        self.deadlines = deadlines or ElapsedTimeDeadlines()
+        self.machines = machines or MachineCache()
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _spec(self, key: str, version: int | None = None) -> SopSpec:
+        try:
+            return self.registry.get(key, version)
+        except KeyError:
+            which = key if version is None else f"{key} version {version}"
+            raise NotFound(f"unknown SOP {which!r}") from None
+
+    def _machine(self, spec: SopSpec) -> SopMachine:
+        return self.machines.get(spec)
+
+    @staticmethod
+    def _person(session: Session, username: str) -> Person:
+        person = session.scalar(select(Person).where(Person.username == username))
+        if person is None or not person.active:
+            raise NotFound(f"unknown user {username!r}")
+        return person
+
+    @staticmethod
+    def _unit(session: Session, code: str) -> Unit:
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+        if unit is None:
+            raise NotFound(f"unknown unit {code!r}")
+        return unit
+
+    def _pin_version(self, session: Session, spec: SopSpec, now: datetime) -> None:
+        """Record the version's digest on first use; refuse a file edited in place since."""
+        row = session.get(SopVersion, (spec.key, spec.version))
+        if row is None:
+            session.add(
+                SopVersion(key=spec.key, version=spec.version, digest=spec.digest, nama=spec.nama, registered_at=now)
+            )
+        elif row.digest != spec.digest:
+            raise InvalidInput(
+                f"{spec.source_file}: {spec.key} version {spec.version} was changed after instances "
+                f"started from it; save the revision as version {spec.version + 1} instead"
+            )
+
+    def _open_step(
+        self,
+        session: Session,
+        instance: Instance,
+        spec: SopSpec,
+        step: StepSpec,
+        now: datetime,
+        return_note: str | None = None,
+    ) -> list[Task]:
+        """Open the task(s) of STEP: one for the role, or one per holder for a fan-out."""
+        last_round = session.scalar(
+            select(func.max(Task.round)).where(Task.instance_id == instance.id, Task.step_id == step.id)
+        )
+        unit = session.get(Unit, instance.unit_id)
+        assert unit is not None
+        due = self.deadlines.due_at(now, step.waktu, unit.code)
+        common: dict[str, Any] = {
+            "instance_id": instance.id,
+            "unit_id": instance.unit_id,
+            "step_id": step.id,
+            "round": (last_round or 0) + 1,
+            "role": step.pelaksana,
+            "status": OPEN,
+            "created_at": now,
+            "due_at": due,
+            "return_note": return_note,
+        }
+        if step.kind is StepKind.FANOUT:
+            positions = fanout_positions(session, instance.unit_id, step.pelaksana, now.date())
+            if not positions:
+                raise Conflict(f"nobody holds role {step.pelaksana!r} in unit {unit.code!r} for step {step.no}")
+            tasks = [Task(seksi=seksi, assignee_id=h.person_id, **common) for seksi, h in positions]
+        else:
+            tasks = [Task(seksi=None, assignee_id=None, **common)]
+        session.add_all(tasks)
+        session.flush()
+        for task in tasks:
+            session.add(
+                OutboxMessage(
+                    created_at=now,
+                    topic="task_opened",
+                    instance_id=instance.id,
+                    payload={"task_id": task.id, "step_id": step.id, "role": step.pelaksana},
+                )
+            )
+        return tasks
+
+    @staticmethod
+    def _actor_for_task(session: Session, person: Person, task: Task, on: datetime) -> _Actor:
+        """The capacity in which PERSON may act on TASK, or NotAllowed."""
+        for h in holdings(session, person.id, on.date()):
+            if h.unit_id != task.unit_id or h.role != task.role:
+                continue
+            if task.seksi is not None and h.seksi != task.seksi:
+                continue
+            if task.seksi is None and task.assignee_id is not None and task.assignee_id != person.id:
+                continue
+            position = position_key(task.role, task.seksi)
+            return _Actor(person, position, position if h.acting else None)
+        who = position_key(task.role, task.seksi)
+        raise NotAllowed(f"user {person.username!r} does not hold {who!r} for task {task.id}")
+
+    @staticmethod
+    def _audit(session: Session, instance: Instance, actor: _Actor | None, **fields: Any) -> None:
+        session.add(
+            AuditEvent(
+                instance_id=instance.id,
+                actor_id=actor.person.id if actor else None,
+                actor=actor.person.username if actor else "system",
+                role=actor.role if actor else None,
+                acting_for=actor.acting_for if actor else None,
+                **fields,
+            )
+        )
+
+    # --- use cases ---------------------------------------------------------------------
+
+    def start(self, sop_key: str, unit_code: str, period: str, username: str) -> StartResult:
+        """Start SOP_KEY (its latest version) for UNIT_CODE and PERIOD; open its first step."""
+        spec = self._spec(sop_key)
+        try:
+            spec.check_period(period)
+        except ValueError as exc:
+            raise InvalidInput(f"period: {exc}") from None
+        now = self.clock()
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            person = self._person(s, username)
+            unit = self._unit(s, unit_code)
+            first = spec.first_step
+            mine = [h for h in holdings(s, person.id, now.date()) if h.unit_id == unit.id]
+            starter = next((h for h in mine if h.role == first.pelaksana), None)
+            if starter is None and not person.is_admin:
+                raise NotAllowed(
+                    f"user {username!r} may not start {sop_key} in {unit_code}: "
+                    f"it opens with a {first.pelaksana!r} step"
+                )
+            missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now.date())]
+            if missing:
+                raise InvalidInput(
+                    f"unit {unit_code!r} has nobody in role(s) {', '.join(missing)} that {sop_key} needs"
+                )
+            existing = s.scalar(
+                select(Instance.id).where(
+                    Instance.unit_id == unit.id, Instance.sop_key == spec.key, Instance.period == period
+                )
+            )
+            if existing is not None:
+                raise Conflict(f"{sop_key} for {unit_code} {period} is already started (instance {existing})")
+            self._pin_version(s, spec, now)
+            instance = Instance(
+                sop_key=spec.key,
+                sop_version=spec.version,
+                unit_id=unit.id,
+                period=period,
+                state=self._machine(spec).initial_state,
+                started_at=now,
+            )
+            s.add(instance)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise Conflict(f"{sop_key} for {unit_code} {period} is already started") from None
+            actor = _Actor(person, starter.position if starter else "admin", self._acting(starter))
+            self._audit(
+                s,
+                instance,
+                actor,
+                at=now,
+                action="start",
+                step_id=None,
+                task_id=None,
+                note=None,
+                from_state=None,
+                to_state=instance.state,
+            )
+            self._open_step(s, instance, spec, first, now)
+            uow.commit()
+            return StartResult(instance_id=instance.id, state=instance.state)
+
+    @staticmethod
+    def _acting(holding: Holding | None) -> str | None:
+        return holding.position if holding is not None and holding.acting else None
+
+    def act(self, task_id: int, action: str, username: str, note: str | None = None) -> ActResult:
+        """Take ACTION on TASK_ID as USERNAME, in one transaction with its audit event."""
+        try:
+            return self._act(task_id, action, username, note.strip() if note else None)
+        except StaleDataError:
+            raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
+
+    def _act(self, task_id: int, action: str, username: str, note: str | None) -> ActResult:
+        now = self.clock()
+        with self.db.unit_of_work() as uow:
+            s = uow.session
+            person = self._person(s, username)
+            found = s.get(Task, task_id)
+            if found is None:
+                raise NotFound(f"unknown task {task_id}")
+            # Lock the instance first: actions on one instance run one after the other, so a
+            # fan-out join or a double click is decided on fresh rows (no-op lock on SQLite,
+            # where the write transaction already holds the database lock).
+            instance = s.scalars(
+                select(Instance)
+                .where(Instance.id == found.instance_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
+            task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+            spec = self._spec(instance.sop_key, instance.sop_version)
+            step = spec.step(task.step_id)
+            if action not in step.actions:
+                raise InvalidInput(
+                    f"action: {action!r} is not an action of task {task_id}; use one of {', '.join(step.actions)}"
+                )
+            actor = self._actor_for_task(s, person, task, now)
+            if task.status != OPEN:
+                by = s.get(Person, task.finished_by_id) if task.finished_by_id else None
+                raise Conflict(
+                    f"task {task_id} is already {task.outcome or task.status}"
+                    + (f" by {by.username}" if by else "")
+                    + (f" at {_iso(task.finished_at)}" if task.finished_at else "")
+                )
+            if instance.state != task.step_id:
+                raise Conflict(f"instance {instance.id} has moved on to {instance.state!r}")
+            if action == "return" and not note:
+                raise InvalidInput("note: a return needs a note saying what to correct")
+            self._pin_version(s, spec, now)
+
+            siblings_open = s.scalar(
+                select(func.count(Task.id)).where(
+                    Task.instance_id == instance.id,
+                    Task.step_id == task.step_id,
+                    Task.round == task.round,
+                    Task.status == OPEN,
+                    Task.id != task.id,
+                )
+            )
+            try:
+                token = self._machine(spec).fire(instance.state, action, open_fanout_tasks=siblings_open or 0)
+            except ValueError as exc:
+                raise Conflict(str(exc)) from None
+            from_state = instance.state
+            task.status = DONE
+            task.outcome = action
+            task.finished_at = now
+            task.finished_by_id = person.id
+            task.note = note
+            opened: list[Task] = []
+            if token.state != from_state:
+                instance.state = token.state
+                if token.state == FINISHED_STATE:
+                    instance.finished_at = now
+                    s.add(
+                        OutboxMessage(
+                            created_at=now,
+                            topic="instance_finished",
+                            instance_id=instance.id,
+                            payload={"instance_id": instance.id},
+                        )
+                    )
+                else:
+                    opened = self._open_step(
+                        s,
+                        instance,
+                        spec,
+                        spec.step(token.state),
+                        now,
+                        return_note=note if action == "return" else None,
+                    )
+            self._audit(
+                s,
+                instance,
+                actor,
+                at=now,
+                action=action,
+                step_id=step.id,
+                task_id=task.id,
+                note=note,
+                from_state=from_state,
+                to_state=instance.state,
+            )
+            uow.commit()
+            return ActResult(
+                task_id=task.id,
+                instance_id=instance.id,
+                action=action,
+                from_state=from_state,
+                to_state=instance.state,
+                opened_task_ids=tuple(t.id for t in opened),
+            )
+
+    def tasks_for(self, username: str) -> list[TaskView]:
+        """The open tasks USERNAME can act on now, soonest due first."""
+        now = self.clock()
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            person = self._person(s, username)
+            mine = holdings(s, person.id, now.date())
+            if not mine:
+                return []
+            clauses = []
+            for h in mine:
+                base = and_(Task.unit_id == h.unit_id, Task.role == h.role)
+                if h.seksi is not None:
+                    clauses.append(and_(base, Task.seksi == h.seksi))
+                else:
+                    clauses.append(
+                        and_(base, Task.seksi.is_(None), or_(Task.assignee_id.is_(None), Task.assignee_id == person.id))
+                    )
+            rows = s.execute(
+                select(Task, Instance, Unit.code, Person.username)
+                .join(Instance, Instance.id == Task.instance_id)
+                .join(Unit, Unit.id == Task.unit_id)
+                .outerjoin(Person, Person.id == Task.assignee_id)
+                .where(Task.status == OPEN, or_(*clauses))
+                .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+            ).all()
+            views = []
+            for task, instance, unit_code, assignee in rows:
+                spec = self._spec(instance.sop_key, instance.sop_version)
+                step = spec.step(task.step_id)
+                possible = self._machine(spec).triggers_from(instance.state)
+                views.append(
+                    TaskView(
+                        id=task.id,
+                        instance_id=instance.id,
+                        sop_key=instance.sop_key,
+                        sop_version=instance.sop_version,
+                        unit=unit_code,
+                        period=instance.period,
+                        step_id=step.id,
+                        step_no=step.no,
+                        step_name=step.nama,
+                        kegiatan=step.kegiatan,
+                        role=position_key(task.role, task.seksi),
+                        seksi=task.seksi,
+                        assignee=assignee,
+                        actions=tuple(a for a in step.actions if a in possible),
+                        due_at=task.due_at,
+                        round=task.round,
+                        return_note=task.return_note,
+                    )
+                )
+            return views
+
+    def history(self, instance_id: int) -> list[EventView]:
+        """The audit events of INSTANCE_ID, oldest first."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            if s.get(Instance, instance_id) is None:
+                raise NotFound(f"unknown instance {instance_id}")
+            events = s.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+            return [
+                EventView(
+                    id=e.id,
+                    at=e.at,
+                    actor=e.actor,
+                    role=e.role,
+                    acting_for=e.acting_for,
+                    action=e.action,
+                    step_id=e.step_id,
+                    task_id=e.task_id,
+                    note=e.note,
+                    from_state=e.from_state,
+                    to_state=e.to_state,
+                )
+                for e in events
+            ]
+
+    def status(self, instance_id: int) -> InstanceStatus:
+        """Where INSTANCE_ID stands, and who it is waiting on (who has not finished)."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            instance = s.get(Instance, instance_id)
+            if instance is None:
+                raise NotFound(f"unknown instance {instance_id}")
+            unit = s.get(Unit, instance.unit_id)
+            assert unit is not None
+            rows = s.execute(
+                select(Task, Person.username)
+                .outerjoin(Person, Person.id == Task.assignee_id)
+                .where(Task.instance_id == instance_id, Task.status == OPEN)
+                .order_by(Task.seksi, Person.username, Task.id)
+            ).all()
+            waiting = tuple(
+                WaitingOn(t.id, t.step_id, position_key(t.role, t.seksi), t.seksi, who, t.due_at) for t, who in rows
+            )
+            return InstanceStatus(
+                id=instance.id,
+                sop_key=instance.sop_key,
+                sop_version=instance.sop_version,
+                unit=unit.code,
+                period=instance.period,
+                state=instance.state,
+                started_at=instance.started_at,
+                finished_at=instance.finished_at,
+                waiting_on=waiting,
+            )
+
+    def candidates(self, task_id: int) -> list[str]:
+        """The usernames who may act on TASK_ID now (definitive holders before Plt.)."""
+        now = self.clock()
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            task = s.get(Task, task_id)
+            if task is None:
+                raise NotFound(f"unknown task {task_id}")
+            names = []
+            for h in holders(s, task.unit_id, task.role, now.date()):
+                if task.seksi is not None and h.seksi != task.seksi:
+                    continue
+                if task.seksi is None and task.assignee_id is not None and task.assignee_id != h.person_id:
+                    continue
+                names.append(h.username)
+            return names
+
+    def find_instance(self, sop_key: str, unit_code: str, period: str) -> int | None:
+        """The id of SOP_KEY's instance for UNIT_CODE and PERIOD, if it was started."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            unit = self._unit(uow.session, unit_code)
+            return uow.session.scalar(
+                select(Instance.id).where(
+                    Instance.unit_id == unit.id, Instance.sop_key == sop_key, Instance.period == period
+                )
+            )
+
+    def candidates_for_role(self, unit_code: str, role: str) -> list[str]:
+        """The usernames holding ROLE in UNIT_CODE now."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            unit = self._unit(uow.session, unit_code)
+            return [h.username for h in holders(uow.session, unit.id, role, self.clock().date())]
+
+    def usernames_in_unit(self, unit_code: str) -> list[str]:
+        """Everyone holding any role in UNIT_CODE now, by username."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            unit = self._unit(uow.session, unit_code)
+            rows = uow.session.execute(
+                select(Person.username, RoleAssignment)
+                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+                .where(RoleAssignment.unit_id == unit.id)
+                .order_by(Person.username)
+            ).all()
+            today = self.clock().date()
+            return sorted({name for name, a in rows if a.valid_on(today)})
