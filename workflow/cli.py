@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import click
 
-from workflow import schema
 from workflow.check import check as run_check
 from workflow.config import Config
 from workflow.db import Database
@@ -100,6 +99,8 @@ def main() -> None:
 @handles_errors
 def init(db_url: str | None) -> None:
     """Create or upgrade the database schema (safe to run again)."""
+    from workflow import schema  # Alembic is only needed here; keep other commands quick to start.
+
     ctx = Context(db_url)
     schema.upgrade(ctx.db.engine)
     click.echo(f"schema at revision {schema.current_revision(ctx.db.engine)} ({ctx.db.dialect})")

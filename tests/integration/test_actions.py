@@ -1,0 +1,243 @@
+"""Acting on tasks: who may, what is refused, and that a refused action writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ORG_FILE, SOP_DIR, FrozenClock
+from drive import drive
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from workflow.db import Database
+from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from workflow.models import AuditEvent, Instance, OutboxMessage, Task
+from workflow.org import load_org, parse_org_file
+from workflow.service import WorkflowService
+from workflow.sop import SopRegistry
+
+S4 = "pengukuran-data-kinerja"
+
+
+def _counts(service: WorkflowService) -> tuple[int, int, int, int]:
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        return (
+            s.scalar(select(func.count(AuditEvent.id))) or 0,
+            s.scalar(select(func.count(Task.id)).where(Task.status == "open")) or 0,
+            s.scalar(select(func.count(Instance.id))) or 0,
+            s.scalar(select(func.count(OutboxMessage.id))) or 0,
+        )
+
+
+def _advance_to(service: WorkflowService, instance_id: int, state: str) -> int:
+    """Complete steps until the instance is at STATE; return the id of its first waiting task."""
+    while (status := service.status(instance_id)).state != state:
+        for waiting in status.waiting_on:
+            actor = service.candidates(waiting.task_id)[0]
+            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
+            service.act(waiting.task_id, view.actions[0], actor)
+    return service.status(instance_id).waiting_on[0].task_id
+
+
+@pytest.fixture
+def s4(service: WorkflowService) -> int:
+    return service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+
+
+def test_start_opens_the_nota_dinas_for_the_camat(service: WorkflowService, s4: int) -> None:
+    tasks = service.tasks_for("camat")
+    assert [(t.instance_id, t.step_id, t.step_no, t.actions) for t in tasks] == [(s4, "nota_dinas", "1.", ("done",))]
+    # 5 Menit (002:1390) after it opened.
+    assert (tasks[0].due_at - service.clock()).total_seconds() == 5 * 60  # type: ignore[operator]
+    assert service.tasks_for("sekcam") == []
+
+
+def test_the_same_sop_cannot_start_twice_for_one_unit_and_period(service: WorkflowService, s4: int) -> None:
+    before = _counts(service)
+    with pytest.raises(Conflict, match="already started"):
+        service.start(S4, "kutorejo", "2024-TW1", "camat")
+    assert _counts(service) == before
+
+
+@pytest.mark.parametrize(
+    ("key", "period", "user", "error"),
+    [
+        (S4, "2024-Q1", "camat", InvalidInput),
+        (S4, "2024", "camat", InvalidInput),
+        ("penyusunan-lkjip", "2024-TW1", "staf", InvalidInput),
+        (S4, "2024-TW1", "kasi.trantib", NotAllowed),
+        (S4, "2024-TW1", "nobody", NotFound),
+        ("no-such-sop", "2024-TW1", "camat", NotFound),
+    ],
+)
+def test_a_refused_start_writes_nothing(
+    service: WorkflowService, key: str, period: str, user: str, error: type[Exception]
+) -> None:
+    before = _counts(service)
+    with pytest.raises(error):
+        service.start(key, "kutorejo", period, user)
+    assert _counts(service) == before
+
+
+def test_an_admin_may_start_a_cycle_and_is_recorded_as_admin(service: WorkflowService) -> None:
+    instance_id = service.start(S4, "kutorejo", "2024-TW2", "admin").instance_id
+    event = service.history(instance_id)[0]
+    assert (event.actor, event.role, event.action, event.to_state) == ("admin", "admin", "start", "nota_dinas")
+
+
+@pytest.mark.parametrize(
+    ("action", "user", "note", "error"),
+    [
+        ("done", "sekcam", None, NotAllowed),  # not the camat's task
+        ("done", "tim.sakip1", None, NotAllowed),
+        ("approve", "camat", None, InvalidInput),  # not an action of this step
+        ("done", "ghost", None, NotFound),
+    ],
+)
+def test_a_refused_action_writes_nothing(
+    service: WorkflowService, s4: int, action: str, user: str, note: str | None, error: type[Exception]
+) -> None:
+    task_id = service.tasks_for("camat")[0].id
+    before = _counts(service)
+    with pytest.raises(error):
+        service.act(task_id, action, user, note)
+    assert _counts(service) == before
+    assert service.status(s4).state == "nota_dinas"
+
+
+def test_a_return_without_a_note_is_refused_and_changes_nothing(service: WorkflowService, s4: int) -> None:
+    review = _advance_to(service, s4, "reviu_sekcam")
+    before = _counts(service)
+    for note in (None, "", "   "):
+        with pytest.raises(InvalidInput, match="note"):
+            service.act(review, "return", "sekcam", note)
+    assert _counts(service) == before
+    assert service.status(s4).state == "reviu_sekcam"
+
+
+def test_acting_twice_on_one_task_is_a_conflict(service: WorkflowService, s4: int) -> None:
+    task_id = service.tasks_for("camat")[0].id
+    service.act(task_id, "done", "camat")
+    before = _counts(service)
+    with pytest.raises(Conflict, match="already done by camat"):
+        service.act(task_id, "done", "camat")
+    assert _counts(service) == before
+
+
+def test_unknown_task_is_not_found(service: WorkflowService, s4: int) -> None:
+    with pytest.raises(NotFound, match="unknown task 999999"):
+        service.act(999_999, "done", "camat")
+
+
+def test_fan_out_lists_who_has_not_finished_and_moves_on_after_the_last(service: WorkflowService, s4: int) -> None:
+    _advance_to(service, s4, "pengukuran_asn")
+    asn = set(service.candidates_for_role("kutorejo", "asn"))
+    waiting = service.status(s4).waiting_on
+    assert {w.assignee for w in waiting} == asn and len(waiting) == len(asn) == 7
+
+    finished: set[str] = set()
+    for w in waiting[:-1]:
+        result = service.act(w.task_id, "done", w.assignee or "")
+        finished.add(w.assignee or "")
+        assert result.to_state == "pengukuran_asn"
+        assert {x.assignee for x in service.status(s4).waiting_on} == asn - finished
+
+    last = waiting[-1]
+    assert service.act(last.task_id, "done", last.assignee or "").to_state == "evaluasi"
+
+
+def test_one_asn_cannot_complete_another_asns_fan_out_task(service: WorkflowService, s4: int) -> None:
+    _advance_to(service, s4, "pengukuran_asn")
+    mine = [t for t in service.tasks_for("kasi.trantib") if t.step_id == "pengukuran_asn"]
+    theirs = [w for w in service.status(s4).waiting_on if w.assignee == "kasi.pelayanan"]
+    assert len(mine) == 1 and mine[0].assignee == "kasi.trantib"
+    with pytest.raises(NotAllowed):
+        service.act(theirs[0].task_id, "done", "kasi.trantib")
+
+
+def test_kasi_fan_out_opens_one_task_per_seksi(service: WorkflowService) -> None:
+    instance_id = service.start("pengumpulan-data-kinerja", "kutorejo", "2024-TW1", "staf").instance_id
+    _advance_to(service, instance_id, "isi_data_kasi")
+    waiting = service.status(instance_id).waiting_on
+    assert sorted(w.role for w in waiting) == [
+        "kasi.kemasyarakatan",
+        "kasi.pelayanan",
+        "kasi.pembangunan",
+        "kasi.pemerintahan",
+        "kasi.trantib",
+    ]
+
+
+def _org_with(tmp_path: Path, extra_roles: dict[str, list[dict[str, object]]]) -> Path:
+    data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
+    for person in data["people"]:
+        person.setdefault("roles", []).extend(extra_roles.get(person["username"], []))
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_plt_acts_in_the_role_and_the_audit_records_acting_for(
+    service: WorkflowService, s4: int, tmp_path: Path
+) -> None:
+    # As in Kutorejo, where a Plt. Camat signed the LKjIP (002:25-33).
+    org = _org_with(tmp_path, {"kasubag": [{"unit": "kutorejo", "role": "camat", "plt": True, "from": "2024-03-01"}]})
+    with service.db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(org))
+        uow.commit()
+    task = service.tasks_for("kasubag")[0]
+    assert task.step_id == "nota_dinas"
+
+    service.act(task.id, "done", "kasubag")
+
+    event = service.history(s4)[-1]
+    assert (event.actor, event.role, event.acting_for) == ("kasubag", "camat", "camat")
+    definitive = service.history(s4)[0]
+    assert (definitive.actor, definitive.acting_for) == ("camat", None)
+
+
+def test_an_expired_plt_can_no_longer_act(service: WorkflowService, s4: int, clock: FrozenClock) -> None:
+    # The demo org gives the sekcam a Plt. Camat assignment for June 2025 only.
+    clock.now = clock.now.replace(year=2025, month=6, day=10)
+    assert [t.step_id for t in service.tasks_for("sekcam")] == ["nota_dinas"]
+    clock.now = clock.now.replace(month=7, day=1)
+    assert service.tasks_for("sekcam") == []
+    with pytest.raises(NotAllowed):
+        service.act(service.tasks_for("camat")[0].id, "done", "sekcam")
+
+
+def test_the_audit_trail_is_append_only_in_the_database(service: WorkflowService, s4: int) -> None:
+    for statement in ("UPDATE audit_events SET note = 'edited'", "DELETE FROM audit_events"):
+        with service.db.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(text(statement))
+    assert [e.action for e in service.history(s4)] == ["start"]
+
+
+def test_a_refused_org_file_loads_nothing(service: WorkflowService, tmp_path: Path) -> None:
+    bad = _org_with(tmp_path, {"camat": [{"unit": "kutorejo", "role": "bupati"}]})
+    with pytest.raises(Exception, match=r"org.yaml:\d+: people\[0\]\.roles\[1\]\.role: unknown role 'bupati'"):
+        parse_org_file(bad)
+
+
+def test_history_of_an_unknown_instance_is_not_found(service: WorkflowService) -> None:
+    with pytest.raises(NotFound):
+        service.history(424242)
+
+
+def test_an_instance_continues_after_the_engine_is_recreated(
+    service: WorkflowService, s4: int, db_url: str, clock: FrozenClock
+) -> None:
+    _advance_to(service, s4, "pengukuran_asn")
+    some = service.status(s4).waiting_on[:3]
+    for w in some:
+        service.act(w.task_id, "done", w.assignee or "")
+    service.db.dispose()
+
+    fresh = WorkflowService(Database.from_url(db_url), SopRegistry.from_directory(SOP_DIR), clock=clock)
+    status = fresh.status(s4)
+    assert status.state == "pengukuran_asn" and len(status.waiting_on) == 4
+    assert drive(fresh, s4)[-1] == "selesai"
+    fresh.db.dispose()
