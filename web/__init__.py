@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     db = Database.from_url(app.config["DATABASE_URL"])
+    app.extensions["sakip_db"] = db
 
     @app.get("/healthz")
     def healthz() -> Any:

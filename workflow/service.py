@@ -33,6 +33,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def may_take(task: Task, role: str, seksi: str | None, person_id: int) -> bool:
+    """Whether someone holding ROLE (for SEKSI) may act on TASK.
+
+    A task of a seksi position (one Kasi's fan-out task) is taken by whoever holds that
+    position, definitively or as Plt.; a task given to one person (an ASN's fan-out task) only
+    by that person; any other task by any holder of its role.
+    """
+    if role != task.role:
+        return False
+    if task.seksi is not None:
+        return seksi == task.seksi
+    return task.assignee_id is None or task.assignee_id == person_id
+
+
 @dataclass(frozen=True)
 class StartResult:
     instance_id: int
@@ -286,11 +300,7 @@ class WorkflowService:
     def _actor_for_task(session: Session, person: Person, task: Task, on: datetime) -> _Actor:
         """The capacity in which PERSON may act on TASK, or NotAllowed."""
         for h in holdings(session, person.id, on.date()):
-            if h.unit_id != task.unit_id or h.role != task.role:
-                continue
-            if task.seksi is not None and h.seksi != task.seksi:
-                continue
-            if task.seksi is None and task.assignee_id is not None and task.assignee_id != person.id:
+            if h.unit_id != task.unit_id or not may_take(task, h.role, h.seksi, person.id):
                 continue
             position = position_key(task.role, task.seksi)
             return _Actor(person, position, position if h.acting else None)
@@ -496,15 +506,16 @@ class WorkflowService:
             mine = holdings(s, person.id, now.date())
             if not mine:
                 return []
-            clauses = []
-            for h in mine:
-                base = and_(Task.unit_id == h.unit_id, Task.role == h.role)
-                if h.seksi is not None:
-                    clauses.append(and_(base, Task.seksi == h.seksi))
-                else:
-                    clauses.append(
-                        and_(base, Task.seksi.is_(None), or_(Task.assignee_id.is_(None), Task.assignee_id == person.id))
-                    )
+            # The SQL form of may_take() for each role held.
+            unassigned = and_(Task.seksi.is_(None), or_(Task.assignee_id.is_(None), Task.assignee_id == person.id))
+            clauses = [
+                and_(
+                    Task.unit_id == h.unit_id,
+                    Task.role == h.role,
+                    or_(Task.seksi == h.seksi, unassigned) if h.seksi is not None else unassigned,
+                )
+                for h in mine
+            ]
             rows = s.execute(
                 select(Task, Instance, Unit.code, Person.username)
                 .join(Instance, Instance.id == Task.instance_id)
@@ -603,14 +614,11 @@ class WorkflowService:
             task = s.get(Task, task_id)
             if task is None:
                 raise NotFound(f"unknown task {task_id}")
-            names = []
-            for h in holders(s, task.unit_id, task.role, now.date()):
-                if task.seksi is not None and h.seksi != task.seksi:
-                    continue
-                if task.seksi is None and task.assignee_id is not None and task.assignee_id != h.person_id:
-                    continue
-                names.append(h.username)
-            return names
+            return [
+                h.username
+                for h in holders(s, task.unit_id, task.role, now.date())
+                if may_take(task, task.role, h.seksi, h.person_id)
+            ]
 
     def find_instance(self, sop_key: str, unit_code: str, period: str) -> int | None:
         """The id of SOP_KEY's instance for UNIT_CODE and PERIOD, if it was started."""
