@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from workflow.check import check
-from workflow.errors import Conflict
+from workflow.errors import Conflict, WorkflowError
 from workflow.service import WorkflowService
 
 SOP_KEY = "pengukuran-data-kinerja"
@@ -76,4 +76,6 @@ def run_demo(service: WorkflowService, unit: str, period: str | None, echo: Call
     )
     for violation in report.violations:
         echo(f"    {violation}")
+    if not report.ok:
+        raise WorkflowError(f"sakip check found {len(report.violations)} violation(s) after the demo cycle")
     return started.instance_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -321,10 +321,19 @@ class Holding:
         return position_key(self.role, self.seksi)
 
 
-def holdings(session: Session, person_id: int, on: date) -> list[Holding]:
-    """Every role PERSON_ID holds on ON, definitive holdings before Plt. ones."""
-    rows = session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person_id))
-    found = [Holding(r.unit_id, r.role, r.seksi, r.acting) for r in rows if r.valid_on(on)]
+def local_date(now: datetime, timezone: str) -> date:
+    """The calendar date at NOW in a unit's time zone: assignment dates are the unit's dates."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def holdings(session: Session, person_id: int, now: datetime) -> list[Holding]:
+    """Every role PERSON_ID holds at NOW, definitive holdings before Plt. ones."""
+    rows = session.execute(
+        select(RoleAssignment, Unit.timezone)
+        .join(Unit, Unit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.person_id == person_id)
+    ).all()
+    found = [Holding(r.unit_id, r.role, r.seksi, r.acting) for r, tz in rows if r.valid_on(local_date(now, tz))]
     return sorted(found, key=lambda h: h.acting)
 
 
@@ -336,8 +345,12 @@ class Holder:
     acting: bool
 
 
-def holders(session: Session, unit_id: int, role: str, on: date) -> list[Holder]:
-    """Everyone who holds ROLE in UNIT_ID on ON."""
+def holders(session: Session, unit_id: int, role: str, now: datetime) -> list[Holder]:
+    """Everyone who holds ROLE in UNIT_ID at NOW."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        return []
+    on = local_date(now, unit.timezone)
     rows = session.execute(
         select(RoleAssignment, Person)
         .join(Person, Person.id == RoleAssignment.person_id)
@@ -347,7 +360,7 @@ def holders(session: Session, unit_id: int, role: str, on: date) -> list[Holder]
     return [Holder(p.id, p.username, a.seksi, a.acting) for a, p in rows if a.valid_on(on)]
 
 
-def fanout_positions(session: Session, unit_id: int, role: str, on: date) -> list[tuple[str | None, Holder]]:
+def fanout_positions(session: Session, unit_id: int, role: str, now: datetime) -> list[tuple[str | None, Holder]]:
     """One (seksi, holder) per position a fan-out step opens a task for.
 
     A role held per seksi (Kasi) gets one task per seksi, given to its definitive holder, or to
@@ -355,7 +368,7 @@ def fanout_positions(session: Session, unit_id: int, role: str, on: date) -> lis
     """
     result: list[tuple[str | None, Holder]] = []
     seen: set[Any] = set()
-    for holder in holders(session, unit_id, role, on):
+    for holder in holders(session, unit_id, role, now):
         key: Any = holder.seksi if role in ROLES_WITH_SEKSI else holder.person_id
         if key in seen:
             continue

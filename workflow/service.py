@@ -21,7 +21,7 @@ from workflow.deadlines import DeadlinePolicy, ElapsedTimeDeadlines
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflow.machine import MachineCache, SopMachine
 from workflow.models import AuditEvent, Instance, OutboxMessage, Person, RoleAssignment, SopVersion, Task, Unit
-from workflow.org import Holding, fanout_positions, holders, holdings
+from workflow.org import Holding, fanout_positions, holders, holdings, local_date
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
 
@@ -277,7 +277,7 @@ class WorkflowService:
             "return_note": return_note,
         }
         if step.kind is StepKind.FANOUT:
-            positions = fanout_positions(session, instance.unit_id, step.pelaksana, now.date())
+            positions = fanout_positions(session, instance.unit_id, step.pelaksana, now)
             if not positions:
                 raise Conflict(f"nobody holds role {step.pelaksana!r} in unit {unit.code!r} for step {step.no}")
             tasks = [Task(seksi=seksi, assignee_id=h.person_id, **common) for seksi, h in positions]
@@ -299,7 +299,7 @@ class WorkflowService:
     @staticmethod
     def _actor_for_task(session: Session, person: Person, task: Task, on: datetime) -> _Actor:
         """The capacity in which PERSON may act on TASK, or NotAllowed."""
-        for h in holdings(session, person.id, on.date()):
+        for h in holdings(session, person.id, on):
             if h.unit_id != task.unit_id or not may_take(task, h.role, h.seksi, person.id):
                 continue
             position = position_key(task.role, task.seksi)
@@ -335,14 +335,14 @@ class WorkflowService:
             person = self._person(s, username)
             unit = self._unit(s, unit_code)
             first = spec.first_step
-            mine = [h for h in holdings(s, person.id, now.date()) if h.unit_id == unit.id]
+            mine = [h for h in holdings(s, person.id, now) if h.unit_id == unit.id]
             starter = next((h for h in mine if h.role == first.pelaksana), None)
             if starter is None and not person.is_admin:
                 raise NotAllowed(
                     f"user {username!r} may not start {sop_key} in {unit_code}: "
                     f"it opens with a {first.pelaksana!r} step"
                 )
-            missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now.date())]
+            missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now)]
             if missing:
                 raise InvalidInput(
                     f"unit {unit_code!r} has nobody in role(s) {', '.join(missing)} that {sop_key} needs"
@@ -503,7 +503,7 @@ class WorkflowService:
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
             person = self._person(s, username)
-            mine = holdings(s, person.id, now.date())
+            mine = holdings(s, person.id, now)
             if not mine:
                 return []
             # The SQL form of may_take() for each role held.
@@ -616,7 +616,7 @@ class WorkflowService:
                 raise NotFound(f"unknown task {task_id}")
             return [
                 h.username
-                for h in holders(s, task.unit_id, task.role, now.date())
+                for h in holders(s, task.unit_id, task.role, now)
                 if may_take(task, task.role, h.seksi, h.person_id)
             ]
 
@@ -634,7 +634,7 @@ class WorkflowService:
         """The usernames holding ROLE in UNIT_CODE now."""
         with self.db.unit_of_work(readonly=True) as uow:
             unit = self._unit(uow.session, unit_code)
-            return [h.username for h in holders(uow.session, unit.id, role, self.clock().date())]
+            return [h.username for h in holders(uow.session, unit.id, role, self.clock())]
 
     def usernames_in_unit(self, unit_code: str) -> list[str]:
         """Everyone holding any role in UNIT_CODE now, by username."""
@@ -646,5 +646,5 @@ class WorkflowService:
                 .where(RoleAssignment.unit_id == unit.id)
                 .order_by(Person.username)
             ).all()
-            today = self.clock().date()
+            today = local_date(self.clock(), unit.timezone)
             return sorted({name for name, a in rows if a.valid_on(today)})

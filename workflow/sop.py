@@ -349,7 +349,7 @@ def _parse_steps(c: _Collector, raw: Any, line: int, roles: tuple[RoleColumn, ..
         return ()
     by_role = {r.role: r for r in roles}
     steps: list[StepSpec] = []
-    step_lines: dict[str, int] = {}
+    step_lines: dict[str, tuple[int, int]] = {}  # step id -> (index in the file, line of return_to)
     for index, item in enumerate(raw):
         path = f"steps[{index}]"
         if not isinstance(item, LineDict):
@@ -361,16 +361,17 @@ def _parse_steps(c: _Collector, raw: Any, line: int, roles: tuple[RoleColumn, ..
         if step.id in step_lines:
             c.add(item.line_of("id"), f"{path}.id", f"duplicate step id {step.id!r}")
             continue
-        step_lines[step.id] = item.line_of("return_to")
+        step_lines[step.id] = (index, item.line_of("return_to"))
         steps.append(step)
     ids = [s.id for s in steps]
-    for index, step in enumerate(steps):
+    for step in steps:
         if step.return_to is None:
             continue
+        index, line = step_lines[step.id]
         if step.return_to not in ids:
-            c.add(step_lines[step.id], f"steps[{index}].return_to", f"no step {step.return_to!r}")
+            c.add(line, f"steps[{index}].return_to", f"no step {step.return_to!r}")
         elif ids.index(step.return_to) >= ids.index(step.id):
-            c.add(step_lines[step.id], f"steps[{index}].return_to", "must name an earlier step")
+            c.add(line, f"steps[{index}].return_to", "must name an earlier step")
     return tuple(steps)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,18 @@ def test_an_instance_continues_after_the_engine_is_recreated(
     assert status.state == "pengukuran_asn" and len(status.waiting_on) == 4
     assert drive(fresh, s4)[-1] == "selesai"
     fresh.db.dispose()
+
+
+def test_assignment_dates_are_the_units_local_dates(
+    service: WorkflowService, tmp_path: Path, clock: FrozenClock
+) -> None:
+    org = _org_with(tmp_path, {"kasubag": [{"unit": "kutorejo", "role": "camat", "plt": True, "from": "2024-05-01"}]})
+    with service.db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(org))
+        uow.commit()
+    service.start(S4, "kutorejo", "2024-TW1", "camat")
+    # 30 April 23:30 UTC is already 1 May 06:30 in Kutorejo (WIB, UTC+7).
+    clock.now = datetime(2024, 4, 30, 23, 30, tzinfo=UTC)
+    assert [t.step_id for t in service.tasks_for("kasubag")] == ["nota_dinas"]
+    clock.now = datetime(2024, 4, 30, 16, 30, tzinfo=UTC)  # 23:30 WIB on 30 April
+    assert service.tasks_for("kasubag") == []
