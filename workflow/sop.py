@@ -99,6 +99,7 @@ class SopSpec:
     steps: tuple[StepSpec, ...]
     source_file: str
     digest: str
+    version_line: int = 0
 
     @property
     def nama(self) -> str:
@@ -363,7 +364,9 @@ def _parse_steps(c: _Collector, raw: Any, line: int, roles: tuple[RoleColumn, ..
             continue
         step_lines[step.id] = (index, item.line_of("return_to"))
         steps.append(step)
-    ids = [s.id for s in steps]
+    # Order and existence are judged on every id written, so a target step with an error of
+    # its own (already reported) does not also show up as "no step".
+    ids = [str(item.get("id")) for item in raw if isinstance(item, LineDict) and item.get("id") is not None]
     for step in steps:
         if step.return_to is None:
             continue
@@ -408,6 +411,7 @@ def parse_spec(path: Path, display_name: str | None = None) -> SopSpec:
         steps=steps,
         source_file=name,
         digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        version_line=data.line_of("version"),
     )
 
 
@@ -434,7 +438,12 @@ class SopRegistry:
             ident = (spec.key, spec.version)
             if ident in seen:
                 errors.append(
-                    SourceError(str(path), 1, "version", f"{spec.key} v{spec.version} is also defined in {seen[ident]}")
+                    SourceError(
+                        str(path),
+                        spec.version_line,
+                        "version",
+                        f"{spec.key} v{spec.version} is also defined in {seen[ident]}",
+                    )
                 )
                 continue
             seen[ident] = str(path)
