@@ -8,21 +8,34 @@ input. Errors print one line on stderr.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from workflow.calendar import WorkCalendar
 from workflow.check import check as run_check
 from workflow.config import Config
 from workflow.db import Database
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import InvalidInput, NotFound, WorkflowError
+from workflow.mailer import SmtpSettings
+from workflow.models import OutboxMessage, Unit
 from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
+from workflow.reminders import ReminderEngine
+from workflow.schedule import load_schedule, parse_schedule_file
+from workflow.scheduler import SchedulerRunner, interval_from_env
+from workflow.service import WorkflowService, iso
 from workflow.sop import SopRegistry
+from workflow.unitcalendar import UnitCalendars
+from workflow.waktu import parse_waktu
 from workflow.yamlsource import SourceErrors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +84,9 @@ def handles_errors(func: F) -> F:
             for error in exc.errors:
                 click.echo(str(error), err=True)
             sys.exit(InvalidInput.exit_code)
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            _fail(f"database: {reason} (is the URL right, and has `sakip init` been run?)", 1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -287,3 +303,159 @@ def demo(unit: str, period: str | None, db_url: str | None) -> None:
 
     ctx = Context(db_url)
     run_demo(ctx.service(), unit, period, click.echo)
+
+
+def _parse_moment(value: str, field: str, default_zone: str | None) -> datetime:
+    """An ISO 8601 time; a time without offset is read in DEFAULT_ZONE, or refused without one."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field}: {value!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        if default_zone is None:
+            raise InvalidInput(f"{field}: {value!r} has no UTC offset; write e.g. {value}+07:00 or {value}Z")
+        moment = moment.replace(tzinfo=ZoneInfo(default_zone))
+    return moment
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working calendar: holidays, cuti bersama, office hours."""
+
+
+@calendar_group.command("due")
+@click.option("--unit", required=True)
+@click.option("--from", "start", required=True, help="ISO date and time; without an offset, the unit's local time.")
+@click.option("--waktu", required=True, help="A time standard as printed in an SOP, e.g. '5 hari'.")
+@db_option
+@handles_errors
+def calendar_due(unit: str, start: str, waktu: str, db_url: str | None) -> None:
+    """When a step of this time standard, started then, falls due (unit's local time)."""
+    try:
+        parsed = parse_waktu(waktu)
+    except ValueError as exc:
+        raise InvalidInput(f"waktu: {exc}") from None
+    ctx = Context(db_url)
+    with ctx.db.unit_of_work(readonly=True) as uow:
+        row = uow.session.scalar(select(Unit).where(Unit.code == unit))
+        if row is None:
+            raise NotFound(f"unknown unit {unit!r}")
+        calendar = UnitCalendars().for_unit(uow.session, row).calendar
+    moment = _parse_moment(start, "from", calendar.timezone)
+    click.echo(calendar.local(calendar.due_at(moment, parsed)).isoformat())
+
+
+@calendar_group.command("holidays")
+@click.argument("year", type=click.IntRange(1990, 2100))
+@click.option("--unit", default=None, help="Add this unit's own days off (and its Kabupaten's).")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def calendar_holidays(year: int, unit: str | None, as_json: bool, db_url: str | None) -> None:
+    """Holidays and cuti bersama of YEAR (plus a unit's own days off)."""
+    calendar = WorkCalendar()
+    if unit is not None:
+        ctx = Context(db_url)
+        with ctx.db.unit_of_work(readonly=True) as uow:
+            row = uow.session.scalar(select(Unit).where(Unit.code == unit))
+            if row is None:
+                raise NotFound(f"unknown unit {unit!r}")
+            calendar = UnitCalendars().for_unit(uow.session, row).calendar
+    days = [{"date": d.isoformat(), "name": name} for d, name in calendar.holidays_in(year)]
+    if as_json:
+        _emit(days)
+        return
+    for day in days:
+        click.echo(f"{day['date']}  {day['name']}")
+
+
+@main.group("schedule")
+def schedule_group() -> None:
+    """A Kabupaten's triwulan and annual schedule."""
+
+
+@schedule_group.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@handles_errors
+def schedule_load(file: Path, db_url: str | None) -> None:
+    """Load a schedule file: reminder settings and every cycle's opening and deadline."""
+    ctx = Context(db_url)
+    parsed = parse_schedule_file(file, ctx.registry)
+    with ctx.db.unit_of_work() as uow:
+        summary = load_schedule(uow.session, parsed, UnitCalendars(), datetime.now(UTC))
+        uow.commit()
+    click.echo(f"loaded {summary.cycles} cycles for {summary.kabupaten}")
+
+
+@main.group("reminders")
+def reminders_group() -> None:
+    """Reminders, escalations and digests."""
+
+
+@reminders_group.command("run-once")
+@click.option("--now", "now_text", default=None, help="ISO date and time with offset (default: now).")
+@db_option
+@handles_errors
+def reminders_run_once(now_text: str | None, db_url: str | None) -> None:
+    """One scheduler pass at that time: open due cycles, queue reminders, send the outbox."""
+    now = _parse_moment(now_text, "now", None) if now_text else datetime.now(UTC)
+    ctx = Context(db_url)
+    service = WorkflowService(ctx.db, ctx.registry, clock=lambda: now)
+    report = ReminderEngine(service, SmtpSettings.from_env()).run_pass()
+    delivery = report.delivery
+    click.echo(
+        f"started {report.instances_started} instances, {report.events_processed} events, "
+        f"{report.reminders} reminders ({report.missed} missed), {report.digests} digests"
+        + (f", mail sent {delivery.sent} retried {delivery.retried} failed {delivery.failed}" if delivery else "")
+    )
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+@main.command("outbox")
+@click.option("--status", default=None, help="Only messages with this status.")
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def outbox_command(status: str | None, limit: int, as_json: bool, db_url: str | None) -> None:
+    """The outbox messages with their delivery status, newest first."""
+    ctx = Context(db_url)
+    with ctx.db.unit_of_work(readonly=True) as uow:
+        query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        rows = [
+            {
+                "id": m.id,
+                "created_at": iso(m.created_at),
+                "topic": m.topic,
+                "status": m.status,
+                "attempts": m.attempts,
+                "next_attempt_at": iso(m.next_attempt_at),
+                "processed_at": iso(m.processed_at),
+                "last_error": m.last_error,
+                "dedupe_key": m.dedupe_key,
+                "to": m.payload.get("to"),
+                "subject": m.payload.get("subject"),
+            }
+            for m in uow.session.scalars(query)
+        ]
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        click.echo(f"#{r['id']} {r['topic']:17} {r['status']:10} {r['to'] or ''} {r['subject'] or ''}")
+
+
+@main.command("scheduler")
+@db_option
+@handles_errors
+def scheduler_command(db_url: str | None) -> None:
+    """Run the scheduler as its own process (one leader per database; others stand by)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx = Context(db_url)
+    runner = SchedulerRunner(ctx.service(), SmtpSettings.from_env())
+    click.echo(f"scheduler polling every {interval_from_env()} s on {ctx.db.dialect}")
+    runner.run_forever(interval_from_env())

@@ -7,6 +7,8 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,3 +101,15 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+
+def insert_once(session: Session, model: type[Any], values: dict[str, Any], key: str | list[str]) -> bool:
+    """INSERT unless a row with the same unique KEY column exists; True if this call inserted it.
+
+    Two processes recording the same fact at the same moment both succeed, and the fact exists
+    once (ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike).
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model.__table__).values(**values)
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=[key] if isinstance(key, str) else key))
+    return bool(getattr(result, "rowcount", 0))

@@ -62,6 +62,8 @@ class Unit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
     unit_code: Mapped[str | None] = mapped_column(String(32))
+    # Office hours, days off and step budget overrides (see workflow.unitcalendar).
+    calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Person(Base):
@@ -122,6 +124,7 @@ class Instance(Base):
     state: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", name="fk_instances_cycle_id"), index=True)
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -177,9 +180,19 @@ class AuditEvent(Base):
 
 
 class OutboxMessage(Base):
-    """Work to do after commit (notifications, documents), written in the same transaction."""
+    """Work to do after commit, written in the same transaction as its cause.
+
+    Engine events (`task_opened`, `instance_finished`) are consumed by the scheduler pass and
+    marked processed; `email` messages are delivered by the sender, at most once: a message
+    is claimed (`sending`) before it is handed to SMTP, and one found still claimed after a
+    crash is recorded `uncertain` instead of being sent again.
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_topic_status", "topic", "status", "next_attempt_at"),
+        Index("uq_outbox_dedupe_key", "dedupe_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -187,3 +200,72 @@ class OutboxMessage(Base):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Schedule(Base):
+    """A Kabupaten's reminder settings, loaded from its schedule file."""
+
+    __tablename__ = "schedules"
+
+    kabupaten_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    lead_working_days: Mapped[list[int]] = mapped_column(JSON)
+    max_lateness_minutes: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Cycle(Base):
+    """One triwulan or annual cycle of one SOP for every Kecamatan of a Kabupaten."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("kabupaten_id", "sop_key", "period", name="uq_cycles_kabupaten_sop_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kabupaten_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    sop_key: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Notification(Base):
+    """An in-app notification; `dedupe_key` makes each one exist once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_person_read", "person_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Reminder(Base):
+    """One reminder or escalation owed to one person, recorded once (`key` is unique).
+
+    `pending` until the person's next daily digest carries it (`sent`), or `missed` when it
+    fell due longer ago than the Kabupaten's maximum lateness.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from workflow.models import Person, RoleAssignment, Unit
 from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, position_key
+from workflow.unitcalendar import validate_calendar
 from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
 
 UNIT_KINDS = ("provinsi", "kabupaten", "kecamatan", "perangkat_daerah")
@@ -29,6 +30,7 @@ class UnitSpec:
     parent: str | None
     timezone: str
     unit_code: str | None
+    calendar: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,12 @@ def parse_org_file(file_path: Path) -> OrgFile:
         if not isinstance(raw, LineDict):
             errors.append(SourceError(file, raw_units.line_of(i), path, "must be a mapping"))
             continue
-        _unknown(errors, file, raw, {"code", "name", "kind", "parent", "timezone", "unit_code"}, path)
+        _unknown(errors, file, raw, {"code", "name", "kind", "parent", "timezone", "unit_code", "calendar"}, path)
+        calendar: dict[str, Any] | None = None
+        if raw.get("calendar") is not None:
+            calendar, problems = validate_calendar(raw["calendar"])
+            for field, reason in problems:
+                errors.append(SourceError(file, raw.line_of("calendar"), f"{path}.{field}", reason))
         code = _text(errors, file, raw, "code", f"{path}.code", True)
         name = _text(errors, file, raw, "name", f"{path}.name", True)
         kind = _text(errors, file, raw, "kind", f"{path}.kind", True)
@@ -146,7 +153,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
             errors.append(SourceError(file, raw.line_of("timezone"), f"{path}.timezone", f"unknown time zone {tz!r}"))
         if code and name and kind:
             codes.add(code)
-            units.append(UnitSpec(code, name, kind, parent, tz, unit_code))
+            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar))
 
     people: list[PersonSpec] = []
     raw_people = data.get("people")
@@ -269,6 +276,7 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
         unit.kind = spec.kind
         unit.timezone = spec.timezone
         unit.unit_code = spec.unit_code
+        unit.calendar = spec.calendar
         unit.parent_id = None
         if spec.parent is not None:
             session.flush()

@@ -16,14 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.db import Database
-from workflow.deadlines import DeadlinePolicy, ElapsedTimeDeadlines
+from workflow.db import Database, insert_once
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflow.machine import MachineCache, SopMachine
-from workflow.models import AuditEvent, Instance, OutboxMessage, Person, RoleAssignment, SopVersion, Task, Unit
+from workflow.models import AuditEvent, Cycle, Instance, OutboxMessage, Person, RoleAssignment, SopVersion, Task, Unit
 from workflow.org import Holding, fanout_positions, holders, holdings, local_date
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
+from workflow.unitcalendar import UnitCalendars
 
 OPEN = "open"
 DONE = "done"
@@ -99,7 +99,7 @@ class TaskView:
             "seksi": self.seksi,
             "assignee": self.assignee,
             "actions": list(self.actions),
-            "due_at": _iso(self.due_at),
+            "due_at": iso(self.due_at),
             "round": self.round,
             "return_note": self.return_note,
         }
@@ -122,7 +122,7 @@ class EventView:
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "at": _iso(self.at),
+            "at": iso(self.at),
             "actor": self.actor,
             "role": self.role,
             "acting_for": self.acting_for,
@@ -165,8 +165,8 @@ class InstanceStatus:
             "unit": self.unit,
             "period": self.period,
             "state": self.state,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
             "waiting_on": [
                 {
                     "task_id": w.task_id,
@@ -174,14 +174,14 @@ class InstanceStatus:
                     "role": w.role,
                     "seksi": w.seksi,
                     "assignee": w.assignee,
-                    "due_at": _iso(w.due_at),
+                    "due_at": iso(w.due_at),
                 }
                 for w in self.waiting_on
             ],
         }
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -201,13 +201,13 @@ class WorkflowService:
         registry: SopRegistry,
         *,
         clock: Callable[[], datetime] = utcnow,
-        deadlines: DeadlinePolicy | None = None,
+        calendars: UnitCalendars | None = None,
         machines: MachineCache | None = None,
     ):
         self.db = db
         self.registry = registry
         self.clock = clock
-        self.deadlines = deadlines or ElapsedTimeDeadlines()
+        self.calendars = calendars or UnitCalendars()
         self.machines = machines or MachineCache()
 
     # --- helpers -----------------------------------------------------------------------
@@ -240,10 +240,15 @@ class WorkflowService:
         """Record the version's digest on first use; refuse a file edited in place since."""
         row = session.get(SopVersion, (spec.key, spec.version))
         if row is None:
-            session.add(
-                SopVersion(key=spec.key, version=spec.version, digest=spec.digest, nama=spec.nama, registered_at=now)
-            )
-        elif row.digest != spec.digest:
+            # Two first starts of a new version at once: both record it, it exists once.
+            insert_once(
+                session, SopVersion,
+                {"key": spec.key, "version": spec.version, "digest": spec.digest, "nama": spec.nama,
+                 "registered_at": now},
+                ["key", "version"],
+            )  # fmt: skip
+            row = session.get(SopVersion, (spec.key, spec.version))
+        if row is not None and row.digest != spec.digest:
             raise InvalidInput(
                 f"{spec.source_file}: {spec.key} version {spec.version} was changed after instances "
                 f"started from it; save the revision as version {spec.version + 1} instead"
@@ -264,7 +269,9 @@ class WorkflowService:
         )
         unit = session.get(Unit, instance.unit_id)
         assert unit is not None
-        due = self.deadlines.due_at(now, step.waktu, unit.code)
+        calendar = self.calendars.for_unit(session, unit)
+        waktu = calendar.waktu_for(instance.sop_key, step.id, step.waktu)
+        due = calendar.calendar.due_at(now, waktu) if waktu is not None else None
         common: dict[str, Any] = {
             "instance_id": instance.id,
             "unit_id": instance.unit_id,
@@ -313,7 +320,7 @@ class WorkflowService:
             AuditEvent(
                 instance_id=instance.id,
                 actor_id=actor.person.id if actor else None,
-                actor=actor.person.username if actor else "system",
+                actor=actor.person.username if actor else "scheduler",
                 role=actor.role if actor else None,
                 acting_for=actor.acting_for if actor else None,
                 **fields,
@@ -324,11 +331,7 @@ class WorkflowService:
 
     def start(self, sop_key: str, unit_code: str, period: str, username: str) -> StartResult:
         """Start SOP_KEY (its latest version) for UNIT_CODE and PERIOD; open its first step."""
-        spec = self._spec(sop_key)
-        try:
-            spec.check_period(period)
-        except ValueError as exc:
-            raise InvalidInput(f"period: {exc}") from None
+        spec = self._checked_spec(sop_key, period)
         now = self.clock()
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -342,48 +345,80 @@ class WorkflowService:
                     f"user {username!r} may not start {sop_key} in {unit_code}: "
                     f"it opens with a {first.pelaksana!r} step"
                 )
-            missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now)]
-            if missing:
-                raise InvalidInput(
-                    f"unit {unit_code!r} has nobody in role(s) {', '.join(missing)} that {sop_key} needs"
-                )
-            existing = s.scalar(
-                select(Instance.id).where(
-                    Instance.unit_id == unit.id, Instance.sop_key == spec.key, Instance.period == period
-                )
-            )
-            if existing is not None:
-                raise Conflict(f"{sop_key} for {unit_code} {period} is already started (instance {existing})")
-            self._pin_version(s, spec, now)
-            instance = Instance(
-                sop_key=spec.key,
-                sop_version=spec.version,
-                unit_id=unit.id,
-                period=period,
-                state=self._machine(spec).initial_state,
-                started_at=now,
-            )
-            s.add(instance)
-            try:
-                s.flush()
-            except IntegrityError:
-                raise Conflict(f"{sop_key} for {unit_code} {period} is already started") from None
             actor = _Actor(person, starter.position if starter else "admin", self._acting(starter))
-            self._audit(
-                s,
-                instance,
-                actor,
-                at=now,
-                action="start",
-                step_id=None,
-                task_id=None,
-                note=None,
-                from_state=None,
-                to_state=instance.state,
-            )
-            self._open_step(s, instance, spec, first, now)
+            result = self._start(s, spec, unit, period, actor, now)
             uow.commit()
-            return StartResult(instance_id=instance.id, state=instance.state)
+            return result
+
+    def start_scheduled(self, sop_key: str, unit_code: str, period: str) -> StartResult:
+        """Start a cycle's instance as the scheduler (recorded as actor `scheduler`)."""
+        spec = self._checked_spec(sop_key, period)
+        now = self.clock()
+        with self.db.unit_of_work() as uow:
+            result = self._start(uow.session, spec, self._unit(uow.session, unit_code), period, None, now)
+            uow.commit()
+            return result
+
+    def _checked_spec(self, sop_key: str, period: str) -> SopSpec:
+        spec = self._spec(sop_key)
+        try:
+            spec.check_period(period)
+        except ValueError as exc:
+            raise InvalidInput(f"period: {exc}") from None
+        return spec
+
+    def _start(
+        self, s: Session, spec: SopSpec, unit: Unit, period: str, actor: _Actor | None, now: datetime
+    ) -> StartResult:
+        missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now)]
+        if missing:
+            raise InvalidInput(f"unit {unit.code!r} has nobody in role(s) {', '.join(missing)} that {spec.key} needs")
+        existing = s.scalar(
+            select(Instance.id).where(
+                Instance.unit_id == unit.id, Instance.sop_key == spec.key, Instance.period == period
+            )
+        )
+        if existing is not None:
+            raise Conflict(f"{spec.key} for {unit.code} {period} is already started (instance {existing})")
+        self._pin_version(s, spec, now)
+        instance = Instance(
+            sop_key=spec.key,
+            sop_version=spec.version,
+            unit_id=unit.id,
+            period=period,
+            state=self._machine(spec).initial_state,
+            started_at=now,
+            cycle_id=self._cycle_for(s, unit, spec.key, period),
+        )
+        s.add(instance)
+        code = unit.code  # a failed flush expires every loaded row
+        try:
+            s.flush()
+        except IntegrityError:
+            raise Conflict(f"{spec.key} for {code} {period} is already started") from None
+        self._audit(
+            s, instance, actor, at=now, action="start", step_id=None, task_id=None, note=None,
+            from_state=None, to_state=instance.state,
+        )  # fmt: skip
+        self._open_step(s, instance, spec, spec.first_step, now)
+        return StartResult(instance_id=instance.id, state=instance.state)
+
+    @staticmethod
+    def _cycle_for(s: Session, unit: Unit, sop_key: str, period: str) -> int | None:
+        """The scheduled cycle of the nearest unit above UNIT (or UNIT itself) for this SOP and period."""
+        current: Unit | None = unit
+        for _ in range(20):
+            if current is None:
+                return None
+            cycle_id = s.scalar(
+                select(Cycle.id).where(
+                    Cycle.kabupaten_id == current.id, Cycle.sop_key == sop_key, Cycle.period == period
+                )
+            )
+            if cycle_id is not None:
+                return cycle_id
+            current = s.get(Unit, current.parent_id) if current.parent_id else None
+        return None
 
     @staticmethod
     def _acting(holding: Holding | None) -> str | None:
@@ -426,7 +461,7 @@ class WorkflowService:
                 raise Conflict(
                     f"task {task_id} is already {task.outcome or task.status}"
                     + (f" by {by.username}" if by else "")
-                    + (f" at {_iso(task.finished_at)}" if task.finished_at else "")
+                    + (f" at {iso(task.finished_at)}" if task.finished_at else "")
                 )
             if instance.state != task.step_id:
                 raise Conflict(f"instance {instance.id} has moved on to {instance.state!r}")
