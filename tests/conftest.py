@@ -72,7 +72,7 @@ def _find_pg_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -91,7 +91,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.chown(workdir, "postgres", "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     datadir = workdir / "data"
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
         check=True,

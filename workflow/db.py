@@ -70,7 +70,7 @@ class Database:
         return self.engine.dialect.name
 
     def unit_of_work(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self._read if readonly else self._write)
+        return UnitOfWork(self._read if readonly else self._write, readonly=readonly)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -81,8 +81,9 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, factory: sessionmaker[Session]):
+    def __init__(self, factory: sessionmaker[Session], readonly: bool = False):
         self._factory = factory
+        self._readonly = readonly
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
@@ -95,6 +96,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
+            if self._readonly:
+                # What was read stays readable after the block (detached, not expired).
+                self.session.expunge_all()
             self.session.rollback()
         finally:
             self.session.close()

@@ -129,12 +129,13 @@ class ReminderEngine:
                 for kab in {d[3] for d in due}
             }  # fmt: skip
         for cycle_id, sop_key, period, kabupaten_id, deadline_at in due:
+            codes = units[kabupaten_id]
             if deadline_at <= now:
                 # Seen for the first time after its deadline (a schedule loaded late, or a long
                 # outage): recorded as opened, but nothing is started for a closed period.
                 report.problems.append(f"cycle {sop_key} {period}: its deadline passed before it could open")
-                units[kabupaten_id] = []
-            for code in units[kabupaten_id]:
+                codes = []
+            for code in codes:
                 try:
                     self.service.start_scheduled(sop_key, code, period)
                     report.instances_started += 1
@@ -145,7 +146,6 @@ class ReminderEngine:
                     log.warning("cycle %s %s not started for %s: %s", sop_key, period, code, exc)
             with self.db.unit_of_work() as uow:
                 s = uow.session
-                codes = units[kabupaten_id] if deadline_at > now else []
                 unit_ids = select(Unit.id).where(Unit.code.in_(codes))
                 s.execute(
                     update(Instance)
@@ -259,7 +259,7 @@ class ReminderEngine:
                 select(Task, Instance, Unit)
                 .join(Instance, Instance.id == Task.instance_id)
                 .join(Unit, Unit.id == Task.unit_id)
-                .where(Task.status == OPEN, Task.due_at.is_not(None), Task.due_at < now)
+                .where(Task.status == OPEN, Task.due_at.is_not(None), Task.due_at <= now)
                 .order_by(Task.id)
             ).all()
             for task, instance, unit in rows:

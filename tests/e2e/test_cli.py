@@ -162,3 +162,66 @@ def test_a_bad_org_file_exits_5_and_loads_nothing(tmp_path: Path, bad: str) -> N
     result = sakip("org", "load", str(path), db=db, expect=5)
     assert result.stderr.startswith(f"{path}:")
     assert sakip("tasks", "--as", "camat", db=db, expect=2).stderr == "error: unknown user 'camat'\n"
+
+
+def test_calendar_due_counts_working_days_around_lebaran(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    sakip("init", db=db)
+    sakip("org", "load", str(ORG_FILE), db=db)
+    # Nyepi (19 Mar 2026) with its cuti bersama, and Idul Fitri with its cuti bersama, fall in between.
+    out = sakip("calendar", "due", "--unit", "kutorejo", "--from", "2026-03-17T10:00", "--waktu", "5 hari", db=db)
+    assert out.stdout.strip() == "2026-03-31T10:00:00+07:00"
+    assert sakip("calendar", "due", "--unit", "kutorejo", "--from", "2026-03-17T10:00", "--waktu", "3 bulan",
+                 db=db, expect=5).stderr.startswith("error: waktu:")  # fmt: skip
+
+
+def test_calendar_holidays_lists_cuti_bersama_as_date_and_name() -> None:
+    days = json.loads(sakip("calendar", "holidays", "2026", "--json").stdout)
+    assert {"date": "2026-03-19", "name": "Hari Suci Nyepi"} in days
+    assert any(d["date"] == "2026-12-24" and "Cuti Bersama" in d["name"] for d in days)
+    assert [d["date"] for d in days] == sorted(d["date"] for d in days)
+
+
+def test_reminders_run_once_opens_the_cycle_and_outbox_lists_messages(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    sakip("init", db=db)
+    sakip("org", "load", str(ORG_FILE), db=db)
+    sakip("schedule", "load", str(ORG_FILE.parent / "schedule-mojokerto.yaml"), db=db)
+    assert "started 1 instances" in sakip("reminders", "run-once", "--now", "2026-04-01T08:00+07:00", db=db).stdout
+    [task] = sakip_json("tasks", "--as", "camat", db=db)
+    assert (task["period"], task["step_id"], task["due_at"]) == ("2026-TW1", "nota_dinas", "2026-04-01T01:05:00Z")
+    sakip("reminders", "run-once", "--now", "2026-04-02T08:00+07:00", db=db)  # the nota dinas is overdue
+    outbox = sakip_json("outbox", db=db)
+    digest = [m for m in outbox if m["topic"] == "email"]
+    assert [(m["to"], m["status"]) for m in digest] == [("camat@kutorejo.example", "pending")]  # no SMTP configured
+    assert {"id", "created_at", "topic", "status", "attempts", "last_error"} <= set(digest[0])
+    assert sakip("reminders", "run-once", "--now", "2026-04-02T08:00", db=db, expect=5).stderr.startswith("error: now:")
+
+
+def test_serve_answers_on_loopback_with_the_scheduler_in_process(tmp_path: Path) -> None:
+    import urllib.request
+
+    from conftest import free_port
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    sakip("init", db=db)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SAKIP_DATABASE_URL"} | {"SAKIP_DATABASE_URL": db}
+    server = subprocess.Popen(
+        [SAKIP, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    seen: list[str] = []
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:  # waitress logs "Serving on ..." once it listens
+            seen.append(line)
+            if "Serving on" in line:
+                break
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            body = json.loads(response.read())
+        assert body == {"status": "ok", "revision": "0002"}
+    finally:
+        server.terminate()
+        seen.append(server.communicate(timeout=20)[0])
+    assert "scheduler on" in "".join(seen)
+    assert (tmp_path / "x.db.scheduler.lock").exists()  # the in-process scheduler took the leader lock
