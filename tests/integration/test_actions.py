@@ -257,3 +257,20 @@ def test_assignment_dates_are_the_units_local_dates(
     assert [t.step_id for t in service.tasks_for("kasubag")] == ["nota_dinas"]
     clock.now = datetime(2024, 4, 30, 16, 30, tzinfo=UTC)  # 23:30 WIB on 30 April
     assert service.tasks_for("kasubag") == []
+
+
+def test_a_unit_may_override_a_steps_time_standard(service: WorkflowService, tmp_path: Path) -> None:
+    data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
+    kutorejo = next(u for u in data["units"] if u["code"] == "kutorejo")
+    kutorejo["calendar"] = {"waktu": {f"{S4}/nota_dinas": "1 hari"}}  # instead of 5 Menit (002:1390)
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with service.db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(path))
+        uow.commit()
+
+    service.start(S4, "kutorejo", "2024-TW1", "camat")
+
+    [task] = service.tasks_for("camat")
+    # Opened Monday 1 April 2024 09:00 WIB: one working day later, same office time.
+    assert task.due_at == datetime(2024, 4, 2, 2, 0, tzinfo=UTC)
