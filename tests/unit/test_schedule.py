@@ -68,7 +68,8 @@ def test_an_override_sets_one_periods_dates_and_the_annual_cycle_follows_its_own
         ("kabupaten: mojokerto\nyears: [2026]\nreminders: {lead_working_days: [7, 0]}\n", "reminders",
          "reminders.lead_working_days", "must list whole numbers of working days, e.g. [7, 3, 1]"),
         ("kabupaten: mojokerto\nyears: [26]\n", "years", "years", "must list years such as 2025"),
-        ("kabupaten: mojokerto\nyears: [2026]\ntriwulan:\n  sops: [pengukuran-data-kinerja]\n  deadline_working_day: 0\n",
+        ("kabupaten: mojokerto\nyears: [2026]\ntriwulan:\n  sops: [pengukuran-data-kinerja]\n"
+         "  deadline_working_day: 0\n",
          "deadline_working_day", "triwulan.deadline_working_day", "must be a whole number from 1"),
         ("kabupaten: mojokerto\nyear: [2026]\n", "year:", "year", "unknown field"),
     ],
