@@ -21,11 +21,13 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from workflow.bpmn import export_bpmn
 from workflow.calendar import WorkCalendar
 from workflow.check import check as run_check
 from workflow.config import Config
 from workflow.db import Database
 from workflow.errors import InvalidInput, NotFound, WorkflowError
+from workflow.icalfeed import issue_token, revoke_token
 from workflow.mailer import SmtpSettings
 from workflow.models import OutboxMessage, Unit
 from workflow.org import load_org, parse_org_file
@@ -157,6 +159,21 @@ def sop_list(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row['key']:34} v{row['version']:<3} {row['steps']:>3} steps  {row['nama']}")
+
+
+@sop.command("export-bpmn")
+@click.argument("sop_key")
+@click.option("--version", "version", type=int, default=None, help="Default: the latest version.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .bpmn file to write.")
+@handles_errors
+def sop_export_bpmn(sop_key: str, version: int | None, output: Path) -> None:
+    """Write an SOP version as BPMN 2.0 XML with its diagram."""
+    try:
+        spec = Context(None).registry.get(sop_key, version)
+    except KeyError:
+        raise NotFound(f"unknown SOP {sop_key!r}" + (f" version {version}" if version else "")) from None
+    output.write_bytes(export_bpmn(spec))
+    click.echo(f"wrote {output}: {spec.key} v{spec.version}, {len(spec.steps)} steps")
 
 
 @main.group()
@@ -367,6 +384,21 @@ def calendar_holidays(year: int, unit: str | None, as_json: bool, db_url: str | 
         return
     for day in days:
         click.echo(f"{day['date']}  {day['name']}")
+
+
+@calendar_group.command("token")
+@click.option("--as", "username", required=True, help="Whose feed (a Tim SAKIP member for --unit).")
+@click.option("--unit", default=None, help="The unit-wide feed for the Tim SAKIP instead of a personal one.")
+@click.option("--revoke", is_flag=True, help="Revoke the feed's token instead of issuing a new one.")
+@db_option
+@handles_errors
+def calendar_token(username: str, unit: str | None, revoke: bool, db_url: str | None) -> None:
+    """Issue (or revoke) the secret address of an iCalendar deadline feed."""
+    service = Context(db_url).service()
+    if revoke:
+        click.echo(f"revoked {revoke_token(service, username, unit)} token(s)")
+        return
+    click.echo(issue_token(service, username, unit).path)
 
 
 @main.group("schedule")

@@ -269,3 +269,19 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class CalendarToken(Base):
+    """A secret for one iCalendar feed: a person's own, or a unit's (for its Tim SAKIP).
+
+    Only the SHA-256 of the secret is stored; revoking sets `revoked_at`.
+    """
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
