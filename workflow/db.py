@@ -114,6 +114,12 @@ def insert_once(session: Session, model: type[Any], values: dict[str, Any], key:
     once (ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike).
     """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model.__table__).values(**values)
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=[key] if isinstance(key, str) else key))
-    return bool(getattr(result, "rowcount", 0))
+    table = model.__table__
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[key] if isinstance(key, str) else key)
+        .returning(*table.primary_key.columns)
+    )
+    # rowcount is not reliable here (PostgreSQL reports -1 with RETURNING): a returned row is.
+    return session.execute(statement).first() is not None

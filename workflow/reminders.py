@@ -12,23 +12,27 @@ Reminders reach people in-app at once and by email in one digest per person per 
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from workflow.calendar import WorkCalendar
 from workflow.db import Database, insert_once
-from workflow.errors import Conflict, InvalidInput
+from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.localtime import tanggal, waktu_lokal
 from workflow.mailer import DeliveryReport, SmtpSettings, deliver_mail
 from workflow.models import Cycle, Instance, Notification, OutboxMessage, Person, Reminder, Schedule, Task, Unit
 from workflow.org import Holder, holders
+from workflow.roles import position_key
 from workflow.schedule import DEFAULT_LEADS, DEFAULT_MAX_LATENESS
 from workflow.service import OPEN, WorkflowService, may_take
 from workflow.sop import FINISHED_STATE, StepKind
@@ -49,6 +53,45 @@ class PassReport:
     problems: list[str] = field(default_factory=list)
 
 
+PASS_LOCK_KEY = 0x53414B4950 + 1  # next to the scheduler's leader lock
+
+
+@contextmanager
+def pass_lock(db: Database) -> Iterator[None]:
+    """Run one pass at a time per database, even from two processes.
+
+    The leader lock keeps a second scheduler idle; this one also covers a pass started by hand
+    (`sakip reminders run-once`) while the scheduler runs: the second pass waits, then finds
+    everything already recorded. Without it, a digest could be built while the other pass is
+    still queueing reminders for the same person.
+    """
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PASS_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PASS_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        with _MEMORY_PASS_LOCK:
+            yield
+        return
+    with open(f"{database}.pass.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_MEMORY_PASS_LOCK = threading.Lock()
+
+
 class ReminderEngine:
     """Runs scheduler passes for one database, with the service's clock as `now`."""
 
@@ -61,13 +104,27 @@ class ReminderEngine:
         return self.service.db
 
     def run_pass(self) -> PassReport:
+        with pass_lock(self.db):
+            return self._run_pass()
+
+    def _run_pass(self) -> PassReport:
         now = self.service.clock()
         report = PassReport()
-        self._open_cycles(now, report)
-        self._process_events(now, report)
-        self._queue_deadline_reminders(now, report)
-        self._queue_escalations(now, report)
-        self._build_digests(now, report)
+        steps = (
+            self._open_cycles,
+            self._process_events,
+            self._queue_deadline_reminders,
+            self._queue_escalations,
+            self._build_digests,
+        )
+        for step in steps:
+            # Each step is its own transaction; one that fails (a bad row, a missing SOP file)
+            # is logged and reported, and the others, mail delivery above all, still run.
+            try:
+                step(now, report)
+            except Exception as exc:
+                log.exception("scheduler step %s failed", step.__name__)
+                report.problems.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
         report.delivery = deliver_mail(self.db, self.smtp, now)
         return report
 
@@ -134,14 +191,21 @@ class ReminderEngine:
                 # Seen for the first time after its deadline (a schedule loaded late, or a long
                 # outage): recorded as opened, but nothing is started for a closed period.
                 report.problems.append(f"cycle {sop_key} {period}: its deadline passed before it could open")
+                log.warning("cycle %s %s: its deadline passed before it could open", sop_key, period)
                 codes = []
+            complete = True
             for code in codes:
                 try:
                     self.service.start_scheduled(sop_key, code, period)
                     report.instances_started += 1
-                except Conflict:
-                    pass  # started by hand, or by another scheduler a moment ago
-                except InvalidInput as exc:
+                except Conflict as exc:
+                    if "already started" not in str(exc):
+                        complete = False
+                        report.problems.append(f"cycle {sop_key} {period}: {code}: {exc}")
+                except (InvalidInput, NotFound) as exc:
+                    # Retried on every pass until its deadline: load the missing people (or SOP)
+                    # and the unit's instance starts then.
+                    complete = False
                     report.problems.append(f"cycle {sop_key} {period}: {code}: {exc}")
                     log.warning("cycle %s %s not started for %s: %s", sop_key, period, code, exc)
             with self.db.unit_of_work() as uow:
@@ -154,7 +218,10 @@ class ReminderEngine:
                     .values(cycle_id=cycle_id, row_version=Instance.row_version + 1)
                     .execution_options(synchronize_session=False)
                 )  # fmt: skip
-                s.execute(update(Cycle).where(Cycle.id == cycle_id, Cycle.opened_at.is_(None)).values(opened_at=now))
+                if complete:
+                    s.execute(
+                        update(Cycle).where(Cycle.id == cycle_id, Cycle.opened_at.is_(None)).values(opened_at=now)
+                    )
                 uow.commit()
 
     def _process_events(self, now: datetime, report: PassReport) -> None:
@@ -193,7 +260,7 @@ class ReminderEngine:
                             s, now, report, key=f"reentry:{task.id}:{owner.person_id}", kind="review_reentry",
                             person_id=owner.person_id, due_at=now, lateness=lateness, subject=subject,
                             payload={"text": f"Draf yang dikembalikan sudah diperbaiki dan menunggu reviu Anda: {text}",
-                                     "timezone": unit.timezone, "task_id": task.id},
+                                     "timezone": unit.timezone, "unit_id": unit.id, "task_id": task.id},
                         )  # fmt: skip
                     else:
                         self._notify(s, now, owner.person_id, "task", f"Tugas baru: {step.nama}", text,
@@ -204,13 +271,13 @@ class ReminderEngine:
         with self.db.unit_of_work() as uow:
             s = uow.session
             cycles = s.scalars(
-                select(Cycle).where(Cycle.opened_at.is_not(None), Cycle.deadline_at > now).order_by(Cycle.id)
+                select(Cycle).where(Cycle.opens_at <= now, Cycle.deadline_at > now).order_by(Cycle.id)
             ).all()
             for cycle in cycles:
                 kabupaten = s.get(Unit, cycle.kabupaten_id)
                 assert kabupaten is not None
                 leads, lateness = self._settings(s, kabupaten)
-                spec = self.service.registry.get(cycle.sop_key)
+                done = set(s.scalars(select(Reminder.key).where(Reminder.key.like(f"deadline:{cycle.id}:%"))))
                 rows = s.execute(
                     select(Task, Instance, Unit)
                     .join(Instance, Instance.id == Task.instance_id)
@@ -219,36 +286,40 @@ class ReminderEngine:
                     .order_by(Task.id)
                 ).all()
                 owed: dict[tuple[int, int], list[tuple[Task, Instance, Unit]]] = defaultdict(list)
+                points: dict[tuple[int, int], datetime] = {}
                 for task, instance, unit in rows:
                     calendar = self.service.calendars.for_unit(s, unit).calendar
                     deadline_day = calendar.local(cycle.deadline_at).date()
                     for lead in leads:
-                        day = calendar.previous_working_day(deadline_day, lead)
-                        hours = calendar.hours_on(day)
+                        hours = calendar.hours_on(calendar.previous_working_day(deadline_day, lead))
                         assert hours is not None
-                        if hours[0].astimezone(UTC) > now:
+                        point = hours[0].astimezone(UTC)
+                        # Only what was owed when the reminder fell due: a task opened after H-7
+                        # gets H-3 and H-1, not a late H-7.
+                        if point > now or task.created_at > point:
                             continue
                         for owner in self._owners(s, task, now):
+                            if f"deadline:{cycle.id}:{lead}:{owner.person_id}" in done:
+                                continue
                             owed[(lead, owner.person_id)].append((task, instance, unit))
+                            points[(lead, owner.person_id)] = point
                 for (lead, person_id), items in owed.items():
                     unit = items[0][2]
-                    calendar = self.service.calendars.for_unit(s, unit).calendar
-                    day = calendar.previous_working_day(calendar.local(cycle.deadline_at).date(), lead)
-                    hours = calendar.hours_on(day)
-                    assert hours is not None
-                    lines = [
-                        f"- {spec.nama} {inst.period}, langkah {spec.step(t.step_id).no} {spec.step(t.step_id).nama}"
+                    spec = self.service.registry.get(items[0][1].sop_key, items[0][1].sop_version)
+                    lines = {
+                        str(t.id): f"- {spec.nama} {inst.period}, langkah {spec.step(t.step_id).no} "
+                        f"{spec.step(t.step_id).nama}"
                         for t, inst, _ in items
-                    ]
+                    }
                     deadline = waktu_lokal(cycle.deadline_at, unit.timezone)
+                    header = f"H-{lead} sebelum batas waktu {deadline}. Yang masih Anda tunggak:"
                     self._remind(
                         s, now, report, key=f"deadline:{cycle.id}:{lead}:{person_id}", kind="deadline",
-                        person_id=person_id, due_at=hours[0].astimezone(UTC), lateness=lateness,
+                        person_id=person_id, due_at=points[(lead, person_id)], lateness=lateness,
                         subject=f"H-{lead}: batas waktu {spec.nama} {cycle.period}",
-                        payload={"text": f"H-{lead} sebelum batas waktu {deadline}. Yang masih Anda tunggak:\n"
-                                 + "\n".join(lines),
-                                 "timezone": unit.timezone, "cycle_id": cycle.id, "lead": lead,
-                                 "task_ids": sorted({t.id for t, _, _ in items})},
+                        payload={"text": header + "\n" + "\n".join(lines.values()), "header": header,
+                                 "lines": lines, "timezone": unit.timezone, "unit_id": unit.id,
+                                 "cycle_id": cycle.id, "lead": lead, "task_ids": sorted(int(k) for k in lines)},
                     )  # fmt: skip
             uow.commit()
 
@@ -275,15 +346,16 @@ class ReminderEngine:
                 recipients = {h.person_id: "owner" for h in owners}
                 for h in superiors:
                     recipients.setdefault(h.person_id, "superior")
-                owner_names = ", ".join(h.username for h in owners)
+                owner_names = ", ".join(h.username for h in owners) or position_key(task.role, task.seksi)
                 day = calendar.local(task.due_at).date()
                 today = calendar.local(now).date()
+                overdue_days = 0  # counted as the loop walks, not recounted per day
                 while day <= today:
                     hours = calendar.hours_on(day)
                     if hours is not None:
+                        overdue_days += 1
                         point = max(task.due_at, hours[0].astimezone(UTC))
                         if point <= now:
-                            overdue_days = self._working_days(calendar, calendar.local(task.due_at).date(), day)
                             for person_id, relation in recipients.items():
                                 key = f"escalation:{task.id}:{day.isoformat()}:{person_id}"
                                 if key in done:
@@ -296,23 +368,38 @@ class ReminderEngine:
                                     payload={"text": f"Tugas {who} terlambat {overdue_days} hari kerja: {spec.nama} "
                                              f"{instance.period} ({unit.name}), langkah {step.no} {step.nama}; "
                                              f"batas waktu {waktu_lokal(task.due_at, unit.timezone)}.",
-                                             "timezone": unit.timezone, "task_id": task.id, "day": day.isoformat(),
-                                             "relation": relation},
+                                             "timezone": unit.timezone, "unit_id": unit.id, "task_id": task.id,
+                                             "day": day.isoformat(), "relation": relation},
                                 )  # fmt: skip
                     day += timedelta(days=1)
             uow.commit()
 
-    @staticmethod
-    def _working_days(calendar: WorkCalendar, start: date, end: date) -> int:
-        count = 1 if calendar.is_working_day(start) else 0
-        day = start
-        while day < end:
-            day += timedelta(days=1)
-            if calendar.is_working_day(day):
-                count += 1
-        return max(count, 1)
+    def _still_owed(self, s: Session, reminder: Reminder, now: datetime) -> str | None:
+        """The reminder's text as it stands now, or None if the person owes nothing of it any more."""
+        payload = reminder.payload
+        if reminder.kind == "deadline":
+            lines = payload.get("lines", {})
+            live = []
+            for task_id, line in lines.items():
+                task = s.get(Task, int(task_id))
+                if (
+                    task is not None
+                    and task.status == OPEN
+                    and any(h.person_id == reminder.person_id for h in self._owners(s, task, now))
+                ):
+                    live.append(line)
+            return payload["header"] + "\n" + "\n".join(live) if live else None
+        task = s.get(Task, payload.get("task_id", 0))
+        if task is None or task.status != OPEN:
+            return None
+        return str(payload["text"])
 
     def _build_digests(self, now: datetime, report: PassReport) -> None:
+        """Mail each person what is pending, at most once a day, in office hours of their unit.
+
+        Reminders for work done since they were queued are dropped (`obsolete`); of several
+        escalations of one task, the digest says only the latest.
+        """
         with self.db.unit_of_work() as uow:
             s = uow.session
             pending = s.scalars(
@@ -324,19 +411,44 @@ class ReminderEngine:
             for person_id, items in by_person.items():
                 person = s.get(Person, person_id)
                 assert person is not None
-                timezone = items[0].payload.get("timezone", "Asia/Jakarta")
-                today = now.astimezone(ZoneInfo(timezone)).date()
+                unit = s.get(Unit, items[0].payload.get("unit_id", 0))
+                if unit is not None:
+                    calendar = self.service.calendars.for_unit(s, unit).calendar
+                else:
+                    calendar = WorkCalendar(timezone=items[0].payload.get("timezone", "Asia/Jakarta"))
+                today = calendar.local(now).date()
+                hours = calendar.hours_on(today)
+                if hours is None or now < hours[0]:
+                    continue  # digests go out in office hours, on working days
                 key = f"digest:{person_id}:{today.isoformat()}"
-                exists = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key == key))
-                if exists:
+                if s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.dedupe_key == key)):
                     continue  # today's digest is out: the rest waits for tomorrow's
+                texts: dict[str, list[str]] = defaultdict(list)
+                latest_escalation: dict[int, Reminder] = {}
+                live: list[Reminder] = []
+                for reminder in items:
+                    text = self._still_owed(s, reminder, now)
+                    if text is None:
+                        reminder.status = "obsolete"
+                        continue
+                    live.append(reminder)
+                    if reminder.kind == "escalation":
+                        task_id = int(reminder.payload["task_id"])
+                        previous = latest_escalation.get(task_id)
+                        if previous is None or previous.payload["day"] < reminder.payload["day"]:
+                            latest_escalation[task_id] = reminder
+                    else:
+                        texts[reminder.kind].append(text)
+                texts["escalation"] = [str(r.payload["text"]) for r in latest_escalation.values()]
+                if not live:
+                    continue
                 sections = {"deadline": "Batas waktu triwulan", "escalation": "Tugas terlambat",
                             "review_reentry": "Kembali untuk direviu"}  # fmt: skip
                 body = [f"Yth. {person.name},", "", f"Ringkasan Alur SAKIP untuk Anda, {tanggal(today)}:"]
                 for kind, title in sections.items():
-                    texts = [r.payload["text"] for r in items if r.kind == kind]
-                    if texts:
-                        body += ["", f"{title}:"] + [f"* {t}" for t in texts]
+                    if texts.get(kind):
+                        body += ["", f"{title}:"] + [f"* {t}" for t in texts[kind]]
+                count = sum(len(v) for v in texts.values())
                 created = insert_once(
                     s, OutboxMessage,
                     {"created_at": now, "topic": "email", "instance_id": None, "dedupe_key": key,
@@ -344,14 +456,14 @@ class ReminderEngine:
                      "last_error": None if person.email else "no email address on file; in-app notifications only",
                      "attempts": 0,
                      "payload": {"to": person.email or "", "person_id": person_id,
-                                 "subject": f"[Alur SAKIP] {len(items)} pengingat untuk Anda, {tanggal(today)}",
+                                 "subject": f"[Alur SAKIP] {count} pengingat untuk Anda, {tanggal(today)}",
                                  "body": "\n".join(body) + "\n"}},
                     "dedupe_key",
                 )  # fmt: skip
                 if not created:
                     continue  # another pass sent today's digest a moment ago
                 digest_id = s.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))
-                for reminder in items:
+                for reminder in live:
                     reminder.status = "sent"
                     reminder.digest_id = digest_id
                 report.digests += 1
