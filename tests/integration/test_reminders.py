@@ -20,7 +20,7 @@ from workflow.calendar import WorkCalendar
 from workflow.db import Database
 from workflow.mailer import MAX_ATTEMPTS, SmtpSettings
 from workflow.models import Instance, Notification, OutboxMessage, Person, Reminder, Task
-from workflow.reminders import ReminderEngine
+from workflow.reminders import PassReport, ReminderEngine
 from workflow.schedule import load_schedule, parse_schedule_file
 from workflow.service import WorkflowService
 from workflow.sop import SopRegistry
@@ -488,3 +488,86 @@ def test_a_cycle_first_seen_after_its_deadline_starts_nothing(
     clock.now = _wib(date(2026, 7, 1), 8)
     assert ReminderEngine(service, None).run_pass().instances_started == 1
     assert [t.period for t in service.tasks_for("camat")] == ["2026-TW2"]
+
+
+def test_insert_once_reports_the_second_insert_as_not_done(service: WorkflowService) -> None:
+    from workflow.db import insert_once
+
+    person = _rows(service.db, Person, Person.username == "camat")[0]
+    values = {"person_id": person.id, "created_at": datetime(2026, 4, 6, tzinfo=UTC), "kind": "task",
+              "subject": "s", "body": "b", "dedupe_key": "once"}  # fmt: skip
+    with service.db.unit_of_work() as uow:
+        assert insert_once(uow.session, Notification, values, "dedupe_key") is True
+        assert insert_once(uow.session, Notification, values, "dedupe_key") is False
+        uow.commit()
+    assert len(_rows(service.db, Notification, Notification.dedupe_key == "once")) == 1
+
+
+def test_digests_wait_for_office_hours_and_leave_out_finished_work(
+    service: WorkflowService, clock: FrozenClock
+) -> None:
+    _overdue_rencana_kegiatan(service, clock)
+    engine = ReminderEngine(service, None)
+    engine.run_pass()  # Monday 11:00: today's digests go out
+    clock.now = _wib(date(2026, 4, 6), 23)  # the same evening: a new escalation is not due yet
+    engine.run_pass()
+    clock.now = _wib(date(2026, 4, 7), 0, 30)  # after midnight, before office: nothing is mailed
+    assert engine.run_pass().digests == 0
+    task = service.tasks_for("tim.sakip1")[0]
+    service.act(task.id, "done", "tim.sakip1")  # delivered before the office opens
+    clock.now = _wib(date(2026, 4, 7), 7, 45)
+
+    report = engine.run_pass()
+
+    assert report.digests == 0  # Tuesday's escalations were for finished work
+    tuesday = [r for r in _rows(service.db, Reminder) if r.payload.get("day") == "2026-04-07"]
+    assert tuesday == []  # the task was no longer overdue when Tuesday's pass ran
+    mails = _rows(service.db, OutboxMessage, OutboxMessage.topic == "email")
+    assert {m.created_at.astimezone(WIB).date() for m in mails} == {date(2026, 4, 6)}
+
+
+def test_a_pending_reminder_for_work_done_since_is_dropped_from_the_digest(
+    service: WorkflowService, clock: FrozenClock
+) -> None:
+    _overdue_rencana_kegiatan(service, clock)
+    engine = ReminderEngine(service, None)
+    engine._queue_escalations(clock.now, PassReport())  # queued, then the pass died before its digest
+    service.act(service.tasks_for("tim.sakip1")[0].id, "done", "tim.sakip1")
+
+    report = engine.run_pass()
+
+    assert report.digests == 0
+    assert {r.status for r in _rows(service.db, Reminder)} == {"obsolete"}
+
+
+def test_a_unit_missing_people_is_started_once_they_are_loaded(
+    service: WorkflowService, clock: FrozenClock, tmp_path: Path
+) -> None:
+    import yaml
+    from conftest import ORG_FILE
+
+    from workflow.org import load_org, parse_org_file
+
+    data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
+    data["units"].append({"code": "dlanggu", "name": "Kecamatan Dlanggu", "kind": "kecamatan", "parent": "mojokerto"})
+    org = tmp_path / "org.yaml"
+    org.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with service.db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(org))
+        uow.commit()
+    clock.now = datetime(2026, 3, 1, tzinfo=UTC)
+    _load_schedule(service, tmp_path)
+    clock.now = _wib(date(2026, 4, 1), 8)
+    first = ReminderEngine(service, None).run_pass()
+    assert first.instances_started == 1 and any("dlanggu" in p for p in first.problems)
+    data["people"].append({"username": "camat.dlanggu", "name": "Camat Dlanggu", "roles": [
+        {"unit": "dlanggu", "role": r} for r in ("camat", "sekcam", "tim_sakip", "asn")]})  # fmt: skip
+    org.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with service.db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(org))
+        uow.commit()
+    clock.now = _wib(date(2026, 4, 2), 8)
+
+    assert ReminderEngine(service, None).run_pass().instances_started == 1
+    assert ReminderEngine(service, None).run_pass().instances_started == 0
+    assert len(_rows(service.db, Instance)) == 2
