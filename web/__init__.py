@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from flask import Flask, Response, abort, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from workflow import schema
 from workflow.config import Config
@@ -34,9 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        revision = schema.current_revision(db.engine)
+        try:
+            with db.engine.execution_options(sakip_readonly=True).connect() as conn:
+                conn.execute(text("SELECT 1"))
+                revision = MigrationContext.configure(conn).get_current_revision()
+        except SQLAlchemyError as exc:
+            return jsonify(status="database-unavailable", error=type(exc).__name__), 503
         ok = revision == schema.head_revision()
         return jsonify(status="ok" if ok else "schema-outdated", revision=revision), (200 if ok else 503)
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from workflow.bpmn import export_bpmn
 from workflow.calendar import WorkCalendar
@@ -88,7 +88,12 @@ def handles_errors(func: F) -> F:
             sys.exit(InvalidInput.exit_code)
         except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            _fail(f"database: {reason} (is the URL right, and has `sakip init` been run?)", 1)
+            missing = "no such table" in reason or "does not exist" in reason
+            _fail(f"database: {reason}" + (" (has `sakip init` been run?)" if missing else ""), 1)
+        except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:
+            _fail(f"database URL: {exc}", InvalidInput.exit_code)
+        except (ValueError, OverflowError) as exc:
+            _fail(f"invalid input: {exc}", InvalidInput.exit_code)
 
     return wrapper  # type: ignore[return-value]
 

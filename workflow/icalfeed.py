@@ -106,6 +106,9 @@ def feed(service: WorkflowService, token: str) -> bytes | None:
         if row.unit_id is not None:
             unit = s.get(Unit, row.unit_id)
             assert unit is not None
+            member = any(h.unit_id == unit.id and h.role == "tim_sakip" for h in holdings(s, person.id, now))
+            if not (member or person.is_admin):
+                return None  # left the Tim SAKIP: the unit's feed closes with it
             tasks = list(s.scalars(select(Task).where(Task.unit_id == unit.id, Task.status == OPEN)))
             units = [unit]
             name = f"Alur SAKIP — {unit.name}"

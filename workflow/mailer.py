@@ -127,7 +127,7 @@ def deliver_mail(db: Database, settings: SmtpSettings | None, now: datetime, bat
         error: str | None = None
         try:
             _send(settings, payload["to"], payload["subject"], payload["body"])
-        except (smtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # any failure of one message is recorded on it, never lost
             error = f"{type(exc).__name__}: {exc}"
         with db.unit_of_work() as uow:
             row = uow.session.get(OutboxMessage, message_id)

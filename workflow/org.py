@@ -20,6 +20,7 @@ from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, l
 UNIT_KINDS = ("provinsi", "kabupaten", "kecamatan", "perangkat_daerah")
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,18 @@ def parse_org_file(file_path: Path) -> OrgFile:
                 SourceError(file, raw.line_of("username"), f"{path}.username", f"duplicate user {username!r}")
             )
             username = None
+        email = _text(errors, file, raw, "email", f"{path}.email", False)
+        if email is not None and not _EMAIL_RE.match(email):
+            errors.append(
+                SourceError(file, raw.line_of("email"), f"{path}.email", f"{email!r} is not an email address")
+            )
+            email = None
+        for field, limit in (("username", 64), ("name", 200), ("nip", 32), ("pangkat", 100), ("email", 200)):
+            value = raw.get(field)
+            if isinstance(value, str) and len(value) > limit:
+                errors.append(
+                    SourceError(file, raw.line_of(field), f"{path}.{field}", f"longer than {limit} characters")
+                )
         admin = raw.get("admin", False)
         if not isinstance(admin, bool):
             errors.append(SourceError(file, raw.line_of("admin"), f"{path}.admin", "must be true or false"))
@@ -198,7 +211,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
                     name=name,
                     nip=_text(errors, file, raw, "nip", f"{path}.nip", False),
                     pangkat=_text(errors, file, raw, "pangkat", f"{path}.pangkat", False),
-                    email=_text(errors, file, raw, "email", f"{path}.email", False),
+                    email=email,
                     is_admin=admin,
                     assignments=assignments,
                 )

@@ -45,7 +45,16 @@ class LeaderLock:
 
     def acquire(self) -> bool:
         """Take the lock if it is free; True while this process holds it."""
-        if self.held:
+        if self._conn is not None:
+            try:  # the lock lives as long as its connection: check it is still there
+                self._conn.execute(text("SELECT 1")).scalar()
+                self._conn.commit()
+                return True
+            except Exception:
+                log.warning("lost the leader lock's connection; trying to lead again")
+                self._conn.invalidate()
+                self._conn = None
+        if self._file is not None:
             return True
         engine = self.service.db.engine
         if engine.dialect.name == "postgresql":

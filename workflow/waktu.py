@@ -14,6 +14,9 @@ class WaktuUnit(StrEnum):
     MINGGU = "minggu"
 
 
+# A time standard longer than a year is a typo, and would defeat the calendar's arithmetic.
+MAX_AMOUNT = {WaktuUnit.MENIT: 60 * 24 * 30, WaktuUnit.JAM: 24 * 30, WaktuUnit.HARI: 250, WaktuUnit.MINGGU: 52}
+
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*(menit|jam|hari|minggu)\s*$", re.IGNORECASE)
 
 
@@ -57,6 +60,9 @@ def parse_waktu(printed: str) -> Waktu:
             "Minggu (e.g. '5 menit', '1 hari', '2 Minggu')"
         )
     amount = int(match.group(1))
+    unit = WaktuUnit(match.group(2).lower())
     if amount <= 0:
         raise ValueError(f"{printed!r}: the amount must be greater than zero")
-    return Waktu(printed=printed, amount=amount, unit=WaktuUnit(match.group(2).lower()))
+    if amount > MAX_AMOUNT[unit]:
+        raise ValueError(f"{printed!r}: at most {MAX_AMOUNT[unit]} {unit.value} (a time standard, not a schedule)")
+    return Waktu(printed=printed, amount=amount, unit=unit)

@@ -274,3 +274,13 @@ def test_a_unit_may_override_a_steps_time_standard(service: WorkflowService, tmp
     [task] = service.tasks_for("camat")
     # Opened Monday 1 April 2024 09:00 WIB: one working day later, same office time.
     assert task.due_at == datetime(2024, 4, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("email", ["a@b\nBcc: x@y.example", "not-an-address"])
+def test_an_org_file_with_a_bad_email_address_is_refused(tmp_path: Path, email: str) -> None:
+    data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
+    data["people"][0]["email"] = email
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(Exception, match=r"org.yaml:\d+: people\[0\]\.email: .* is not an email address"):
+        parse_org_file(path)
