@@ -12,6 +12,7 @@ bersama is only in the latter), plus the unit's own days off.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -33,6 +34,7 @@ DEFAULT_OFFICE_HOURS: dict[int, tuple[time, time]] = {
 }
 
 _MAX_SCAN_DAYS = 3660
+_HOLIDAYS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class WorkCalendar:
         """The holiday, cuti bersama or unit day off on DAY, if any."""
         if day in self._own:
             return self._own[day]
-        name = self._national.get(day)
+        with _HOLIDAYS_LOCK:  # the holidays object fills in years lazily: one thread at a time
+            name = self._national.get(day)
         return str(name) if name else None
 
     def holidays_in(self, year: int) -> list[tuple[date, str]]:

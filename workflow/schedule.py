@@ -11,6 +11,7 @@ No seed states a statutory date (DOMAIN.md §5): the defaults below are configur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -123,6 +124,16 @@ def _rule(
                 else:
                     errors.append(SourceError(file, value.line_of(field), f"{where}.{field}", "must be a date"))
                     dates.append(None)
+            pattern = r"\d{4}-TW[1-4]" if kind == "triwulan" else r"\d{4}"
+            if not re.fullmatch(pattern, str(period)):
+                example = "2026-TW1" if kind == "triwulan" else "2026"
+                errors.append(SourceError(file, raw_overrides.line_of(period), where, f"not a period like {example}"))
+                continue
+            if dates[0] and dates[1] and dates[1] < dates[0]:
+                errors.append(
+                    SourceError(file, raw_overrides.line_of(period), where, "the deadline comes before opening")
+                )
+                continue
             overrides[str(period)] = (dates[0], dates[1])
     return CycleRule(tuple(keys), opens, deadline, overrides)
 
@@ -175,6 +186,12 @@ def parse_schedule_file(path: Path, registry: SopRegistry) -> ScheduleFile:
                      "triwulan", 1, 10)  # fmt: skip
     tahunan = _rule(errors, file, data.get("tahunan"), "tahunan", data.line_of("tahunan"), registry,
                     "tahunan", 1, 30)  # fmt: skip
+    for rule in (triwulan, tahunan):
+        for period in rule.overrides if rule else {}:
+            if int(period[:4]) not in years:
+                errors.append(
+                    SourceError(file, data.line_of("years"), "years", f"override {period} is for a year not listed")
+                )
     if errors:
         raise SourceErrors(errors)
     return ScheduleFile(kabupaten, tuple(years), leads, lateness, triwulan, tahunan)

@@ -82,3 +82,27 @@ def test_a_bad_schedule_is_refused_with_file_line_field_and_reason(
     with pytest.raises(SourceErrors) as info:
         parse_schedule_file(path, REGISTRY)
     assert f"{path}:{line}: {field}: {reason}" in [str(e) for e in info.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ("2026-tw3: {opens: 2026-10-01}", "not a period like 2026-TW1"),
+        ("2026-TW3: {opens: 2026-10-20, deadline: 2026-10-05}", "the deadline comes before opening"),
+    ],
+)
+def test_a_bad_override_is_refused(tmp_path: Path, override: str, reason: str) -> None:
+    head = "kabupaten: mojokerto\nyears: [2026]\ntriwulan:\n  sops: [pengukuran-data-kinerja]\n  overrides:\n"
+    text = f"{head}    {override}\n"
+    path = _write(tmp_path, text)
+    with pytest.raises(SourceErrors) as info:
+        parse_schedule_file(path, REGISTRY)
+    assert [e.reason for e in info.value.errors] == [reason]
+    assert info.value.errors[0].line == 6
+
+
+def test_an_override_for_a_year_not_listed_is_refused(tmp_path: Path) -> None:
+    text = "kabupaten: mojokerto\nyears: [2026]\ntriwulan:\n  sops: [pengukuran-data-kinerja]\n  overrides:\n"
+    path = _write(tmp_path, text + "    2031-TW1: {opens: 2031-04-01}\n")
+    with pytest.raises(SourceErrors, match="override 2031-TW1 is for a year not listed"):
+        parse_schedule_file(path, REGISTRY)
