@@ -258,7 +258,11 @@ class Reminder(Base):
     """
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_reminders_person_status", "person_id", "status"),
+        Index("ix_reminders_task_kind", "task_id", "kind"),
+        Index("ix_reminders_cycle_kind", "cycle_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -269,6 +273,8 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
 
 
 class CalendarToken(Base):

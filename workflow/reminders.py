@@ -152,7 +152,8 @@ class ReminderEngine:
         inserted = insert_once(
             s, Reminder,
             {"key": key, "kind": kind, "person_id": person_id, "due_at": due_at, "created_at": now,
-             "status": "missed" if missed else "pending", "payload": payload},
+             "status": "missed" if missed else "pending", "payload": payload,
+             "task_id": payload.get("task_id"), "cycle_id": payload.get("cycle_id")},
             "key",
         )  # fmt: skip
         if not inserted:
@@ -277,7 +278,9 @@ class ReminderEngine:
                 kabupaten = s.get(Unit, cycle.kabupaten_id)
                 assert kabupaten is not None
                 leads, lateness = self._settings(s, kabupaten)
-                done = set(s.scalars(select(Reminder.key).where(Reminder.key.like(f"deadline:{cycle.id}:%"))))
+                done = set(
+                    s.scalars(select(Reminder.key).where(Reminder.cycle_id == cycle.id, Reminder.kind == "deadline"))
+                )
                 rows = s.execute(
                     select(Task, Instance, Unit)
                     .join(Instance, Instance.id == Task.instance_id)
@@ -339,7 +342,9 @@ class ReminderEngine:
                 lateness = self._settings(s, unit)[1]
                 spec = self.service.registry.get(instance.sop_key, instance.sop_version)
                 step = spec.step(task.step_id)
-                done = set(s.scalars(select(Reminder.key).where(Reminder.key.like(f"escalation:{task.id}:%"))))
+                done = set(
+                    s.scalars(select(Reminder.key).where(Reminder.task_id == task.id, Reminder.kind == "escalation"))
+                )
                 owners = self._owners(s, task, now)
                 superior_role = SUPERIOR.get(task.role, "sekcam")
                 superiors = holders(s, unit.id, superior_role, now) if superior_role else []

@@ -82,9 +82,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("digest_id", sa.Integer(), sa.ForeignKey("outbox.id"), nullable=True),
+        sa.Column("task_id", sa.Integer(), sa.ForeignKey("tasks.id"), nullable=True),
+        sa.Column("cycle_id", sa.Integer(), sa.ForeignKey("cycles.id"), nullable=True),
         sa.UniqueConstraint("key"),
     )
     op.create_index("ix_reminders_person_status", "reminders", ["person_id", "status"])
+    op.create_index("ix_reminders_task_kind", "reminders", ["task_id", "kind"])
+    op.create_index("ix_reminders_cycle_kind", "reminders", ["cycle_id", "kind"])
 
 
 def downgrade() -> None:
