@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from workflow.bpmn import export_bpmn
 from workflow.calendar import WorkCalendar
+from workflow.capaian import POLICIES, capaian, capaian_grade
 from workflow.check import check as run_check
 from workflow.config import Config
 from workflow.db import Database
@@ -30,8 +32,10 @@ from workflow.errors import InvalidInput, NotFound, WorkflowError
 from workflow.icalfeed import issue_token, revoke_token
 from workflow.mailer import SmtpSettings
 from workflow.models import OutboxMessage, Unit
+from workflow.numbers import parse_number
 from workflow.org import load_org, parse_org_file
 from workflow.reminders import ReminderEngine
+from workflow.scales import load_scale, scale_names
 from workflow.schedule import load_schedule, parse_schedule_file
 from workflow.scheduler import SchedulerRunner, interval_from_env
 from workflow.service import WorkflowService, iso
@@ -404,6 +408,41 @@ def calendar_token(username: str, unit: str | None, revoke: bool, db_url: str | 
         click.echo(f"revoked {revoke_token(service, username, unit)} token(s)")
         return
     click.echo(issue_token(service, username, unit).path)
+
+
+@main.command("capaian")
+@click.option("--target", required=True, help="A number (93,35 or 93.35) or a grade (B, BB, A, AA).")
+@click.option("--realisasi", required=True)
+@click.option("--direction", type=click.Choice(["positive", "negative"]), default="positive", show_default=True)
+@click.option("--policy", type=click.Choice(sorted(POLICIES)), default="mojokerto", show_default=True)
+@click.option("--scale", default=None, help=f"Category of the realisasi on this scale: {', '.join(scale_names())}.")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def capaian_command(target: str, realisasi: str, direction: str, policy: str, scale: str | None, as_json: bool) -> None:
+    """Capaian of a realisasi against its target (Decimal, 2 places, half-up)."""
+    if scale is not None and scale not in scale_names():
+        raise NotFound(f"unknown scale {scale!r}; known: {', '.join(scale_names())}")
+    grades = [t for t in (target, realisasi) if re.fullmatch(r"\s*[A-Da-d]{1,2}\s*", t)]
+    try:
+        if len(grades) == 2:
+            value = capaian_grade(target, realisasi, scale or "sakip", POLICIES[policy])
+            band = next((b for b in load_scale(scale or "sakip").bands if b.grade == realisasi.strip().upper()), None)
+        elif grades:
+            raise InvalidInput("target, realisasi: both must be numbers, or both grades")
+        else:
+            t = parse_number(target, "target")
+            r = parse_number(realisasi, "realisasi")
+            value = capaian(t, r, direction, POLICIES[policy])
+            band = load_scale(scale).band_for(r) if scale else None
+    except ValueError as exc:  # NumberError included: the message names the field
+        raise InvalidInput(str(exc)) from None
+    category = None
+    if scale and band is not None:
+        category = band.grade if band.grade == band.label else f"{band.grade} ({band.label})"
+    if as_json:
+        _emit({"capaian": str(value), "category": category})
+    else:
+        click.echo(f"capaian {value}%" + (f", {category}" if category else ""))
 
 
 @main.group("schedule")

@@ -226,3 +226,15 @@ def test_serve_answers_on_loopback_with_the_scheduler_in_process(tmp_path: Path)
         seen.append(server.communicate(timeout=20)[0])
     assert "scheduler on" in "".join(seen)
     assert (tmp_path / "x.db.scheduler.lock").exists()  # the in-process scheduler took the leader lock
+
+
+def test_capaian_prints_a_two_place_decimal_and_the_category() -> None:
+    # F7: Kutorejo IKM 2024, target 90,36, realisasi 93,66, capaian 103,65% (002:540).
+    out = json.loads(sakip("capaian", "--target", "90,36", "--realisasi", "93,66", "--scale", "ikm", "--json").stdout)
+    assert out == {"capaian": "103.65", "category": "A (Sangat Baik)"}
+    capped = ["capaian", "--target", "90.36", "--realisasi", "93.66", "--policy", "jember", "--json"]
+    assert json.loads(sakip(*capped).stdout) == {"capaian": "100.00", "category": None}
+    grades = json.loads(sakip("capaian", "--target", "B", "--realisasi", "B", "--json").stdout)  # F12, 003:437
+    assert grades["capaian"] == "100.00"
+    refused = sakip("capaian", "--target", "1.234", "--realisasi", "5", "--json", expect=5)
+    assert refused.stderr.startswith("error: target: '1.234' dapat dibaca dua cara")
