@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotAllowed, NotFound
-from workflow.models import CalendarToken, Cycle, Instance, Person, Task, Unit
+from workflow.models import CalendarToken, Cycle, Instance, Person, Task, Unit, unit_chain
 from workflow.org import holdings
 from workflow.service import OPEN, WorkflowService
 from workflow.sop import FINISHED_STATE
@@ -167,11 +167,7 @@ def _calendar(
 
 def _open_cycles(s: Session, unit: Unit, now: datetime) -> list[tuple[Cycle, bool]]:
     """The cycles of UNIT's Kabupaten (or of UNIT) still relevant now, and whether UNIT finished each."""
-    ancestors: list[int] = []
-    current: Unit | None = unit
-    while current is not None and len(ancestors) < 20:
-        ancestors.append(current.id)
-        current = s.get(Unit, current.parent_id) if current.parent_id else None
+    ancestors = [u.id for u in unit_chain(s, unit)]
     cycles = s.scalars(
         select(Cycle).where(Cycle.kabupaten_id.in_(ancestors), Cycle.deadline_at >= now - PAST_CYCLES)
     ).all()

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -64,6 +64,16 @@ class Unit(Base):
     unit_code: Mapped[str | None] = mapped_column(String(32))
     # Office hours, days off and step budget overrides (see workflow.unitcalendar).
     calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def unit_chain(session: Session, unit: Unit) -> list[Unit]:
+    """UNIT and the units above it, nearest first (a Kecamatan, then its Kabupaten …)."""
+    chain: list[Unit] = []
+    current: Unit | None = unit
+    while current is not None and len(chain) < 20:  # a cycle in bad data cannot loop forever
+        chain.append(current)
+        current = session.get(Unit, current.parent_id) if current.parent_id else None
+    return chain
 
 
 class Person(Base):

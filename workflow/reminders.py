@@ -30,7 +30,18 @@ from workflow.db import Database, insert_once
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.localtime import tanggal, waktu_lokal
 from workflow.mailer import DeliveryReport, SmtpSettings, deliver_mail
-from workflow.models import Cycle, Instance, Notification, OutboxMessage, Person, Reminder, Schedule, Task, Unit
+from workflow.models import (
+    Cycle,
+    Instance,
+    Notification,
+    OutboxMessage,
+    Person,
+    Reminder,
+    Schedule,
+    Task,
+    Unit,
+    unit_chain,
+)
 from workflow.org import Holder, holders
 from workflow.roles import position_key
 from workflow.schedule import DEFAULT_LEADS, DEFAULT_MAX_LATENESS
@@ -134,14 +145,10 @@ class ReminderEngine:
         return [h for h in holders(s, task.unit_id, task.role, now) if may_take(task, task.role, h.seksi, h.person_id)]
 
     def _settings(self, s: Session, unit: Unit) -> tuple[tuple[int, ...], timedelta]:
-        current: Unit | None = unit
-        for _ in range(20):
-            if current is None:
-                break
+        for current in unit_chain(s, unit):
             schedule = s.get(Schedule, current.id)
             if schedule is not None:
                 return tuple(schedule.lead_working_days), timedelta(minutes=schedule.max_lateness_minutes)
-            current = s.get(Unit, current.parent_id) if current.parent_id else None
         return DEFAULT_LEADS, DEFAULT_MAX_LATENESS
 
     def _remind(

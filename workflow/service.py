@@ -19,7 +19,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflow.db import Database, insert_once
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflow.machine import MachineCache, SopMachine
-from workflow.models import AuditEvent, Cycle, Instance, OutboxMessage, Person, RoleAssignment, SopVersion, Task, Unit
+from workflow.models import (
+    AuditEvent,
+    Cycle,
+    Instance,
+    OutboxMessage,
+    Person,
+    RoleAssignment,
+    SopVersion,
+    Task,
+    Unit,
+    unit_chain,
+)
 from workflow.org import Holding, fanout_positions, holders, holdings, local_date
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
@@ -406,10 +417,7 @@ class WorkflowService:
     @staticmethod
     def _cycle_for(s: Session, unit: Unit, sop_key: str, period: str) -> int | None:
         """The scheduled cycle of the nearest unit above UNIT (or UNIT itself) for this SOP and period."""
-        current: Unit | None = unit
-        for _ in range(20):
-            if current is None:
-                return None
+        for current in unit_chain(s, unit):
             cycle_id = s.scalar(
                 select(Cycle.id).where(
                     Cycle.kabupaten_id == current.id, Cycle.sop_key == sop_key, Cycle.period == period
@@ -417,7 +425,6 @@ class WorkflowService:
             )
             if cycle_id is not None:
                 return cycle_id
-            current = s.get(Unit, current.parent_id) if current.parent_id else None
         return None
 
     @staticmethod

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow.calendar import DEFAULT_OFFICE_HOURS, WEEKDAYS, DayOff, WorkCalendar
-from workflow.models import Unit
+from workflow.models import Unit, unit_chain
 from workflow.waktu import Waktu, parse_waktu
 
 _HOURS_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -138,11 +138,7 @@ class UnitCalendars:
         self._lock = threading.Lock()
 
     def for_unit(self, session: Session, unit: Unit) -> UnitCalendar:
-        chain: list[Unit] = []
-        current: Unit | None = unit
-        while current is not None and len(chain) < 20:
-            chain.append(current)
-            current = session.get(Unit, current.parent_id) if current.parent_id else None
+        chain = unit_chain(session, unit)
         hours: dict[str, str] | None = None
         days: dict[str, str] = {}
         waktu: dict[str, str] = {}
