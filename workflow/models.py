@@ -49,7 +49,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every mapped table."""
 
 
 class Unit(Base):

@@ -106,11 +106,9 @@ def _rule(
         errors.append(SourceError(file, raw.line_of("deadline_working_day"), path, "the deadline comes before opening"))
     overrides: dict[str, tuple[date | None, date | None]] = {}
     raw_overrides = raw.get("overrides")
-    if raw_overrides is None:
-        pass
-    elif not isinstance(raw_overrides, LineDict):
+    if raw_overrides is not None and not isinstance(raw_overrides, LineDict):
         errors.append(SourceError(file, raw.line_of("overrides"), f"{path}.overrides", "must map periods to dates"))
-    else:
+    elif isinstance(raw_overrides, LineDict):
         for period, value in raw_overrides.items():
             where = f"{path}.overrides.{period}"
             if not isinstance(value, LineDict) or not set(value) <= {"opens", "deadline"}:
