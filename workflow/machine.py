@@ -2,7 +2,8 @@
 
 The states are the step ids plus `selesai`. Each step's actions are the triggers leaving it:
 `done`, `paraf`, `sign` and `archive` go forward, `approve` goes forward from a review and
-`return` goes back to the step the definition names. A fan-out step's `done` only fires once
+`return` goes back to the step the definition names, and `return_rows` (a return of single
+indicator rows) goes back to the data-entry fan-out before the review. A fan-out step's `done` only fires once
 every parallel task is finished (the `fanout_complete` condition).
 
 An instance is bound to the machine only for the moment of one action, through a small token
@@ -36,6 +37,18 @@ class InstanceToken:
         self.changes.append((event.transition.source, event.transition.dest or "", event.event.name))
 
 
+RETURN_ROWS = "return_rows"
+
+
+def _entry_before(spec: SopSpec, step_id: str) -> str | None:
+    for step in spec.steps:
+        if step.id == step_id:
+            return None
+        if step.kind is StepKind.FANOUT:
+            return step.id
+    return None
+
+
 class SopMachine:
     """The state machine of one SOP version."""
 
@@ -54,6 +67,11 @@ class SopMachine:
                 if step.kind is StepKind.FANOUT:
                     transition["conditions"] = "fanout_complete"
                 transitions.append(transition)
+            if step.kind is StepKind.REVIEW:
+                entry = _entry_before(spec, step.id)
+                if entry is not None:
+                    # A per-row return: back to the data-entry fan-out, for the owners of those rows only.
+                    transitions.append({"trigger": RETURN_ROWS, "source": step.id, "dest": entry})
         self._machine = Machine(
             model=None,
             states=states,

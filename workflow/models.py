@@ -64,6 +64,8 @@ class Unit(Base):
     unit_code: Mapped[str | None] = mapped_column(String(32))
     # Office hours, days off and step budget overrides (see workflow.unitcalendar).
     calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How capaian is capped and rounded (workflow.capaian.POLICIES); inherited from the Kabupaten.
+    capaian_policy: Mapped[str | None] = mapped_column(String(32))
 
 
 def unit_chain(session: Session, unit: Unit) -> list[Unit]:
@@ -135,6 +137,8 @@ class Instance(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id", name="fk_instances_cycle_id"), index=True)
+    # The target version this cycle is measured against (switching it is an audited action).
+    target_set_id: Mapped[int | None] = mapped_column(ForeignKey("target_sets.id", name="fk_instances_target_set_id"))
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -301,3 +305,150 @@ class CalendarToken(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PlanNode(Base):
+    """A node of a unit's plan tree for a year: Tujuan, Sasaran or Kinerja Lainnya, Program,
+    Kegiatan, Sub Kegiatan. `flag` notes a code whose name disagrees with one already on file."""
+
+    __tablename__ = "plan_nodes"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "code", name="uq_plan_nodes_unit_year_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(500))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plan_nodes.id"))
+    flag: Mapped[str | None] = mapped_column(Text)
+
+
+class Indicator(Base):
+    """One performance indicator of a unit for a year (see workflow.indicators for the rules)."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "code", name="uq_indicators_unit_year_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    node_id: Mapped[int] = mapped_column(ForeignKey("plan_nodes.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    satuan: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    aggregation: Mapped[str] = mapped_column(String(16))
+    scale: Mapped[str | None] = mapped_column(String(32))
+    external_source: Mapped[str | None] = mapped_column(String(64))
+    owner_role: Mapped[str | None] = mapped_column(String(32))
+    owner_seksi: Mapped[str | None] = mapped_column(String(32))
+    owner_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    sumber_data: Mapped[str | None] = mapped_column(Text)
+    formulation: Mapped[str | None] = mapped_column(Text)
+    min_value: Mapped[str | None] = mapped_column(String(40))
+    max_value: Mapped[str | None] = mapped_column(String(40))
+    penyerapan: Mapped[bool] = mapped_column(Boolean)
+    flag: Mapped[str | None] = mapped_column(Text)
+
+
+class TargetSet(Base):
+    """One version of one kind of target document (renstra, pk, pk_perubahan, rencana_aksi) for a year."""
+
+    __tablename__ = "target_sets"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "kind", "version", name="uq_target_sets_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class Target(Base):
+    """An indicator's annual target in a set, with quarterly targets in a Rencana Aksi.
+
+    Values are text: a canonical decimal, or a grade for a categorical indicator."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("target_set_id", "indicator_id", name="uq_targets_set_indicator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_set_id: Mapped[int] = mapped_column(ForeignKey("target_sets.id"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    annual: Mapped[str] = mapped_column(String(40))
+    tw1: Mapped[str | None] = mapped_column(String(40))
+    tw2: Mapped[str | None] = mapped_column(String(40))
+    tw3: Mapped[str | None] = mapped_column(String(40))
+    tw4: Mapped[str | None] = mapped_column(String(40))
+
+
+class Realisasi(Base):
+    """The realisasi of one indicator for one triwulan, with what it was measured against.
+
+    status: dikirim (entered), dikembalikan (returned with `return_note`), diterima (accepted)."""
+
+    __tablename__ = "realisasi"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "period", name="uq_realisasi_indicator_period"),
+        Index("ix_realisasi_unit_period", "unit_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(40))
+    numerator: Mapped[str | None] = mapped_column(String(40))
+    denominator: Mapped[str | None] = mapped_column(String(40))
+    pending: Mapped[bool] = mapped_column(Boolean)
+    source_period: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    return_note: Mapped[str | None] = mapped_column(Text)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    target_set_id: Mapped[int | None] = mapped_column(ForeignKey("target_sets.id"))
+    target_value: Mapped[str | None] = mapped_column(String(40))
+    capaian: Mapped[str | None] = mapped_column(String(40))
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class Evidence(Base):
+    """A bukti dukung file of a realisasi; the file itself is stored by its SHA-256 outside the web root."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    realisasi_id: Mapped[int] = mapped_column(ForeignKey("realisasi.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DataEvent(Base):
+    """Append-only evidence of data changes outside an instance (imports); triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "data_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.capaian import POLICIES
 from workflow.models import Person, RoleAssignment, Unit
 from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, position_key
 from workflow.unitcalendar import validate_calendar
@@ -32,6 +33,7 @@ class UnitSpec:
     timezone: str
     unit_code: str | None
     calendar: dict[str, Any] | None = None
+    capaian_policy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,13 @@ def parse_org_file(file_path: Path) -> OrgFile:
         if not isinstance(raw, LineDict):
             errors.append(SourceError(file, raw_units.line_of(i), path, "must be a mapping"))
             continue
-        _unknown(errors, file, raw, {"code", "name", "kind", "parent", "timezone", "unit_code", "calendar"}, path)
+        _unknown(
+            errors,
+            file,
+            raw,
+            {"code", "name", "kind", "parent", "timezone", "unit_code", "calendar", "capaian_policy"},
+            path,
+        )
         calendar: dict[str, Any] | None = None
         if raw.get("calendar") is not None:
             calendar, problems = validate_calendar(raw["calendar"])
@@ -132,6 +140,14 @@ def parse_org_file(file_path: Path) -> OrgFile:
         parent = _text(errors, file, raw, "parent", f"{path}.parent", False)
         tz = _text(errors, file, raw, "timezone", f"{path}.timezone", False) or "Asia/Jakarta"
         unit_code = _text(errors, file, raw, "unit_code", f"{path}.unit_code", False)
+        policy = _text(errors, file, raw, "capaian_policy", f"{path}.capaian_policy", False)
+        if policy is not None and policy not in POLICIES:
+            errors.append(
+                SourceError(
+                    file, raw.line_of("capaian_policy"), f"{path}.capaian_policy",
+                    f"must be one of {', '.join(sorted(POLICIES))}",
+                )
+            )  # fmt: skip
         if code is not None and not _CODE_RE.match(code):
             errors.append(
                 SourceError(file, raw.line_of("code"), f"{path}.code", "must be lower-case letters, digits, - or _")
@@ -154,7 +170,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
             errors.append(SourceError(file, raw.line_of("timezone"), f"{path}.timezone", f"unknown time zone {tz!r}"))
         if code and name and kind:
             codes.add(code)
-            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar))
+            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar, policy))
 
     people: list[PersonSpec] = []
     raw_people = data.get("people")
@@ -290,6 +306,7 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
         unit.timezone = spec.timezone
         unit.unit_code = spec.unit_code
         unit.calendar = spec.calendar
+        unit.capaian_policy = spec.capaian_policy
         unit.parent_id = None
         if spec.parent is not None:
             session.flush()

@@ -6,7 +6,7 @@ audit event and the outbox messages are written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.db import Database, insert_once
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflow.machine import MachineCache, SopMachine
+from workflow.machine import RETURN_ROWS, MachineCache, SopMachine
 from workflow.models import (
     AuditEvent,
     Cycle,
+    Indicator,
     Instance,
     OutboxMessage,
     Person,
@@ -32,6 +33,19 @@ from workflow.models import (
     unit_chain,
 )
 from workflow.org import Holding, fanout_positions, holders, holdings, local_date
+from workflow.perfdata import (
+    DIKEMBALIKAN,
+    DIKIRIM,
+    DITERIMA,
+    accept_period,
+    entry_step,
+    instance_target_set,
+    missing_for_task,
+    owned_indicators,
+    period_year,
+    rows_for,
+    unit_indicators,
+)
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
 from workflow.unitcalendar import UnitCalendars
@@ -273,8 +287,13 @@ class WorkflowService:
         step: StepSpec,
         now: datetime,
         return_note: str | None = None,
+        only: Callable[[Task], str | None] | None = None,
     ) -> list[Task]:
-        """Open the task(s) of STEP: one for the role, or one per holder for a fan-out."""
+        """Open the task(s) of STEP: one for the role, or one per holder for a fan-out.
+
+        With ONLY (a per-row return), a fan-out opens only the tasks for which ONLY gives a
+        return note: the owners of the returned rows.
+        """
         last_round = session.scalar(
             select(func.max(Task.round)).where(Task.instance_id == instance.id, Task.step_id == step.id)
         )
@@ -299,6 +318,16 @@ class WorkflowService:
             if not positions:
                 raise Conflict(f"nobody holds role {step.pelaksana!r} in unit {unit.code!r} for step {step.no}")
             tasks = [Task(seksi=seksi, assignee_id=h.person_id, **common) for seksi, h in positions]
+            if only is not None:
+                kept = []
+                for task in tasks:
+                    note = only(task)
+                    if note is not None:
+                        task.return_note = note
+                        kept.append(task)
+                if not kept:
+                    raise InvalidInput(f"rows: nobody holding {step.pelaksana!r} now answers for the returned rows")
+                tasks = kept
         else:
             tasks = [Task(seksi=None, assignee_id=None, **common)]
         session.add_all(tasks)
@@ -407,6 +436,7 @@ class WorkflowService:
             s.flush()
         except IntegrityError:
             raise Conflict(f"{spec.key} for {code} {period} is already started") from None
+        instance_target_set(s, instance)
         self._audit(
             s, instance, actor, at=now, action="start", step_id=None, task_id=None, note=None,
             from_state=None, to_state=instance.state,
@@ -431,14 +461,25 @@ class WorkflowService:
     def _acting(holding: Holding | None) -> str | None:
         return holding.position if holding is not None and holding.acting else None
 
-    def act(self, task_id: int, action: str, username: str, note: str | None = None) -> ActResult:
-        """Take ACTION on TASK_ID as USERNAME, in one transaction with its audit event."""
+    def act(
+        self,
+        task_id: int,
+        action: str,
+        username: str,
+        note: str | None = None,
+        rows: Mapping[str, str] | None = None,
+    ) -> ActResult:
+        """Take ACTION on TASK_ID as USERNAME, in one transaction with its audit event.
+
+        ROWS (indicator code -> note) makes a `return` on a review a per-row return: only those
+        realisasi rows go back, to their owners' data-entry tasks; the other rows are accepted.
+        """
         try:
-            return self._act(task_id, action, username, note.strip() if note else None)
+            return self._act(task_id, action, username, note.strip() if note else None, dict(rows or {}))
         except StaleDataError:
             raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
 
-    def _act(self, task_id: int, action: str, username: str, note: str | None) -> ActResult:
+    def _act(self, task_id: int, action: str, username: str, note: str | None, rows: dict[str, str]) -> ActResult:
         now = self.clock()
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -474,7 +515,20 @@ class WorkflowService:
                 raise Conflict(f"instance {instance.id} has moved on to {instance.state!r}")
             if action == "return" and not note:
                 raise InvalidInput("note: a return needs a note saying what to correct")
+            if rows and action != "return":
+                raise InvalidInput("rows: only a return can point at indicator rows")
             self._pin_version(s, spec, now)
+            entry = entry_step(spec, before=step.id) if step.kind is StepKind.REVIEW else None
+            row_notes: dict[str, tuple[Indicator, str]] = {}
+            if rows:
+                if entry is None:
+                    raise InvalidInput(f"rows: step {step.no} has no data-entry step before it to return rows to")
+                row_notes = self._returned_rows(s, instance, rows)
+            elif step.kind is StepKind.FANOUT and action == "done":
+                missing = missing_for_task(s, task, instance, now)
+                if missing:
+                    listed = "; ".join(f"{i.code} {i.name}" for i in missing)
+                    raise InvalidInput(f"realisasi: belum lengkap untuk {instance.period}: {listed}")
 
             siblings_open = s.scalar(
                 select(func.count(Task.id)).where(
@@ -486,7 +540,8 @@ class WorkflowService:
                 )
             )
             try:
-                token = self._machine(spec).fire(instance.state, action, open_fanout_tasks=siblings_open or 0)
+                trigger = RETURN_ROWS if rows else action
+                token = self._machine(spec).fire(instance.state, trigger, open_fanout_tasks=siblings_open or 0)
             except ValueError as exc:
                 raise Conflict(str(exc)) from None
             from_state = instance.state
@@ -496,10 +551,15 @@ class WorkflowService:
             task.finished_by_id = person.id
             task.note = note
             opened: list[Task] = []
+            if entry is not None and action == "approve":
+                accept_period(s, instance)
+            if row_notes:
+                note = self._mark_returned(s, instance, note or "", row_notes)
             if token.state != from_state:
                 instance.state = token.state
                 if token.state == FINISHED_STATE:
                     instance.finished_at = now
+                    accept_period(s, instance)
                     s.add(
                         OutboxMessage(
                             created_at=now,
@@ -516,6 +576,7 @@ class WorkflowService:
                         spec.step(token.state),
                         now,
                         return_note=note if action == "return" else None,
+                        only=self._row_owner_notes(s, instance, row_notes, now) if row_notes else None,
                     )
             self._audit(
                 s,
@@ -538,6 +599,53 @@ class WorkflowService:
                 to_state=instance.state,
                 opened_task_ids=tuple(t.id for t in opened),
             )
+
+    @staticmethod
+    def _returned_rows(s: Session, instance: Instance, rows: dict[str, str]) -> dict[str, tuple[Indicator, str]]:
+        """Check each returned row: a known indicator with a realisasi for the period, and a note."""
+        when = period_year(instance.period)
+        if when is None:
+            raise InvalidInput(f"rows: {instance.period} is not a triwulan; there are no realisasi rows to return")
+        by_code = {i.code: i for i in unit_indicators(s, instance.unit_id, when[0])}
+        entered = rows_for(s, instance.unit_id, [instance.period])
+        checked: dict[str, tuple[Indicator, str]] = {}
+        for code, row_note in rows.items():
+            indicator = by_code.get(code)
+            if indicator is None:
+                raise InvalidInput(f"rows: {code!r} is not an indicator of this unit for {when[0]}")
+            if (indicator.id, instance.period) not in entered:
+                raise InvalidInput(f"rows: {code} has no realisasi for {instance.period} to return")
+            if not (row_note or "").strip():
+                raise InvalidInput(f"rows: {code} needs a note saying what to correct")
+            checked[code] = (indicator, row_note.strip())
+        return checked
+
+    @staticmethod
+    def _mark_returned(s: Session, instance: Instance, note: str, rows: dict[str, tuple[Indicator, str]]) -> str:
+        """Returned rows go back with their notes; every other entered row of the period is accepted."""
+        returned_ids = {indicator.id for indicator, _ in rows.values()}
+        for (indicator_id, _), row in rows_for(s, instance.unit_id, [instance.period]).items():
+            if indicator_id in returned_ids:
+                row.status = DIKEMBALIKAN
+                row.return_note = next(n for i, n in rows.values() if i.id == indicator_id)
+            elif row.status == DIKIRIM:
+                row.status = DITERIMA
+        lines = "; ".join(f"{code}: {row_note}" for code, (_, row_note) in rows.items())
+        return f"{note} [{lines}]" if note else lines
+
+    @staticmethod
+    def _row_owner_notes(
+        s: Session, instance: Instance, rows: dict[str, tuple[Indicator, str]], now: datetime
+    ) -> Callable[[Task], str | None]:
+        """For each would-be entry task: the notes of the returned rows its holder owns, or None."""
+        year = int(instance.period[:4])
+
+        def notes_for(task: Task) -> str | None:
+            owned = {i.id for i in owned_indicators(s, task, year, now)}
+            mine = [f"{code}: {row_note}" for code, (i, row_note) in rows.items() if i.id in owned]
+            return "; ".join(mine) if mine else None
+
+        return notes_for
 
     def tasks_for(self, username: str) -> list[TaskView]:
         """The open tasks USERNAME can act on now, soonest due first."""

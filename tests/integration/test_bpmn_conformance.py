@@ -24,7 +24,7 @@ from workflow.waktu import parse_waktu
 
 REGISTRY = SopRegistry.from_directory(SOP_DIR)
 KEYS = [s.key for s in REGISTRY.latest()]
-HOLDERS = {"asn": 7, "kasi": 5}  # the demo Kutorejo: 7 ASN, 5 Kasi (one per seksi)
+HOLDERS = {"asn": 8, "kasi": 5}  # the demo Kutorejo: 8 ASN, 5 Kasi (one per seksi)
 
 Wave = Counter[tuple[str, str]]
 
