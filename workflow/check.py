@@ -95,10 +95,21 @@ def _check_event_chain(tag: str, inst: Instance, events: list[AuditEvent]) -> li
     return problems
 
 
+# Events recorded while a task is open that do not act on it: a realisasi entered through a
+# data-entry task, a switch of target version. They never change the instance's state.
+RECORD_ACTIONS = frozenset({"realisasi", "switch_targets"})
+
+
 def _check_tasks_against_events(tag: str, tasks: list[Task], events: list[AuditEvent]) -> list[str]:
     problems: list[str] = []
     by_task: dict[int, list[AuditEvent]] = defaultdict(list)
     for event in events:
+        if event.action in RECORD_ACTIONS:
+            if event.from_state != event.to_state:
+                problems.append(f"{tag}: {event.action} event {event.id} changed the state")
+            if event.task_id is not None and event.task_id not in {t.id for t in tasks}:
+                problems.append(f"{tag}: audit event names task {event.task_id}, which is not one of its tasks")
+            continue
         if event.task_id is not None:
             by_task[event.task_id].append(event)
     known = {t.id for t in tasks}

@@ -34,6 +34,7 @@ from workflow.mailer import SmtpSettings
 from workflow.models import OutboxMessage, Unit
 from workflow.numbers import parse_number
 from workflow.org import load_org, parse_org_file
+from workflow.performance import PerformanceService, Submission
 from workflow.reminders import ReminderEngine
 from workflow.scales import load_scale, scale_names
 from workflow.schedule import load_schedule, parse_schedule_file
@@ -72,6 +73,9 @@ class Context:
 
     def service(self) -> WorkflowService:
         return WorkflowService(self.db, self.registry)
+
+    def performance(self) -> PerformanceService:
+        return PerformanceService(self.db, self.registry)
 
 
 def _fail(message: str, code: int) -> None:
@@ -247,12 +251,27 @@ def tasks(username: str, as_json: bool, db_url: str | None) -> None:
 @click.argument("action")
 @click.option("--as", "username", required=True)
 @click.option("--note", default=None, help="Required for return.")
+@click.option(
+    "--row",
+    "rows",
+    multiple=True,
+    metavar="CODE=NOTE",
+    help="With return on a review: return only this indicator row, with its note (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @db_option
 @handles_errors
-def act(task_id: int, action: str, username: str, note: str | None, as_json: bool, db_url: str | None) -> None:
+def act(
+    task_id: int, action: str, username: str, note: str | None, rows: tuple[str, ...], as_json: bool, db_url: str | None
+) -> None:
     """Take ACTION (done, approve, return, paraf, sign, archive) on a task."""
-    r = Context(db_url).service().act(task_id, action, username, note)
+    returned: dict[str, str] = {}
+    for item in rows:
+        code, sep, row_note = item.partition("=")
+        if not sep or not code.strip():
+            raise InvalidInput(f"row: {item!r} must be CODE=NOTE")
+        returned[code.strip()] = row_note
+    r = Context(db_url).service().act(task_id, action, username, note, returned or None)
     data = {
         "task_id": r.task_id,
         "instance_id": r.instance_id,
@@ -535,3 +554,179 @@ def scheduler_command(db_url: str | None) -> None:
     runner = SchedulerRunner(ctx.service(), SmtpSettings.from_env())
     click.echo(f"scheduler polling every {interval_from_env()} s on {ctx.db.dialect}")
     runner.run_forever(interval_from_env())
+
+
+@main.group("data")
+def data_group() -> None:
+    """Indicators and targets: import from XLSX."""
+
+
+@data_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--unit", required=True)
+@click.option("--year", required=True, type=int)
+@click.option("--as", "username", required=True, help="A Tim SAKIP member, the Kasubag PPK, the sekcam or an admin.")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def data_import(file: Path, unit: str, year: int, username: str, as_json: bool, db_url: str | None) -> None:
+    """Import the plan tree, indicators and target sets of UNIT for YEAR (all rows or none)."""
+    from workflow.workbook import ImportErrors, import_workbook
+
+    if not file.is_file():
+        raise InvalidInput(f"file: {file} does not exist")
+    try:
+        report = import_workbook(Context(db_url).db, file, unit, year, username)
+    except ImportErrors as exc:
+        for line in exc.errors:
+            click.echo(line, err=True)
+        _fail(f"{len(exc.errors)} bad row(s) in {file.name}; nothing was imported", InvalidInput.exit_code)
+        return
+    if as_json:
+        _emit(report.as_json())
+        return
+    click.echo(
+        f"{unit} {year}: {report.nodes_created} node baru, {report.nodes_updated} diperbarui; "
+        f"{report.indicators_created} indikator baru, {report.indicators_updated} diperbarui"
+    )
+    for label in report.target_sets:
+        click.echo(f"  target: {label}")
+    for label in report.unchanged:
+        click.echo(f"  tidak berubah: {label}")
+    for warning in report.warnings:
+        click.echo(f"  peringatan: {warning}")
+
+
+@main.command("indicators")
+@click.option("--unit", required=True)
+@click.option("--year", required=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def indicators_command(unit: str, year: int, as_json: bool, db_url: str | None) -> None:
+    """List UNIT's indicators for YEAR with their targets in every version."""
+    rows = Context(db_url).performance().indicators(unit, year)
+    if as_json:
+        _emit(rows)
+        return
+    for row in rows:
+        targets = ", ".join(f"{label}: {value}" for label, value in row["targets"].items())
+        click.echo(f"{row['code']:8} {row['name']} [{row['satuan']}; {row['kind']}; {row['owner']}] {targets}")
+
+
+@main.group("targets")
+def targets_group() -> None:
+    """Target versions: list them, switch a cycle to another one."""
+
+
+@targets_group.command("list")
+@click.option("--unit", required=True)
+@click.option("--year", required=True, type=int)
+@db_option
+@handles_errors
+def targets_list(unit: str, year: int, db_url: str | None) -> None:
+    _emit(Context(db_url).performance().target_sets(unit, year))
+
+
+@targets_group.command("use")
+@click.argument("instance_id", type=int)
+@click.option("--set", "kind", required=True, type=click.Choice(["pk", "pk_perubahan", "renstra"]))
+@click.option("--version", type=int, default=None, help="Default: the newest version of that set.")
+@click.option("--as", "username", required=True)
+@click.option("--note", required=True, help="Why: e.g. the PK Perubahan signed after the P-APBD.")
+@db_option
+@handles_errors
+def targets_use(instance_id: int, kind: str, version: int | None, username: str, note: str, db_url: str | None) -> None:
+    """Measure INSTANCE_ID (and the cycles after it) against another target version; audited."""
+    _emit(Context(db_url).performance().use_targets(instance_id, kind, username, note, version))
+
+
+@main.group("realisasi")
+def realisasi_group() -> None:
+    """Enter realisasi inside an open data-entry task."""
+
+
+@realisasi_group.command("submit")
+@click.option("--as", "username", required=True)
+@click.option("--indicator", "code", required=True, help="The indicator code, e.g. IKU-1.")
+@click.option("--period", required=True, help="The triwulan, e.g. 2024-TW1.")
+@click.option("--value", default=None, help="93,35 or 93.35; a grade (B); a ratio as 1.736/1.736.")
+@click.option("--numerator", default=None, help="For a ratio indicator, with --denominator.")
+@click.option("--denominator", default=None)
+@click.option("--pending", is_flag=True, help="An external value the source has not published yet.")
+@click.option("--source-period", default=None, help="The period an external value was taken from (e.g. 2023).")
+@click.option("--note", default=None, help="Hambatan when the target is missed.")
+@click.option("--unit", default=None, help="Only needed when you belong to several units.")
+@click.option("--evidence", "evidence", multiple=True, type=click.Path(path_type=Path), help="A bukti dukung file.")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def realisasi_submit(
+    username: str, code: str, period: str, value: str | None, numerator: str | None, denominator: str | None,
+    pending: bool, source_period: str | None, note: str | None, unit: str | None, evidence: tuple[Path, ...],
+    as_json: bool, db_url: str | None,
+) -> None:  # fmt: skip
+    """Enter one indicator's realisasi for a triwulan (exit codes as for `sakip act`)."""
+    files = []
+    for path in evidence:
+        if not path.is_file():
+            raise InvalidInput(f"evidence: {path} does not exist")
+        files.append((path.name, path.read_bytes()))
+    result = Context(db_url).performance().submit(
+        Submission(
+            username=username, code=code, period=period, value=value, numerator=numerator,
+            denominator=denominator, note=note, pending=pending, source_period=source_period, unit=unit,
+            files=files,
+        )
+    )  # fmt: skip
+    if as_json:
+        _emit(result)
+    else:
+        shown = "menunggu sumber" if result["pending"] else result["value"]
+        capaian_text = f", capaian {result['capaian']}%" if result["capaian"] else ""
+        click.echo(f"{result['indicator']} {result['period']}: {shown} ({result['status']}{capaian_text})")
+
+
+@main.command("tracker")
+@click.argument("instance_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def tracker_command(instance_id: int, as_json: bool, db_url: str | None) -> None:
+    """Who still owes which realisasi in a cycle (belum / dikirim / dikembalikan / diterima)."""
+    data = Context(db_url).performance().tracker(instance_id)
+    if as_json:
+        _emit(data)
+        return
+    click.echo(f"instance {data['instance_id']} {data['period']}: {data['progress'] or 0}% terisi")
+    for owner in data["owners"]:
+        statuses = ", ".join(f"{i['code']}={i['status']}" for i in owner["indicators"])
+        click.echo(f"  {owner['owner']:22} ({', '.join(owner['people']) or '-'}): {statuses}")
+
+
+@main.command("rekap")
+@click.option("--unit", required=True)
+@click.option("--period", required=True, help="The triwulan, e.g. 2024-TW4.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path), default=None, help="Also write the rekap as XLSX.")
+@db_option
+@handles_errors
+def rekap_command(unit: str, period: str, as_json: bool, xlsx: Path | None, db_url: str | None) -> None:
+    """The Kertas Kerja Pengukuran: per indicator the target version, TW values, capaian and category."""
+    data = Context(db_url).performance().rekap(unit, period)
+    if xlsx is not None:
+        from workflow.workbook import write_rekap_xlsx
+
+        write_rekap_xlsx(data, xlsx)
+    if as_json:
+        _emit(data)
+        return
+    click.echo(f"Kertas Kerja {data['unit_name']} {data['period']} — target {data['target_set'] or '-'}")
+    for row in data["rows"]:
+        tws = " ".join(str(row[f"tw{q}"] or "-") for q in (1, 2, 3, 4))
+        click.echo(
+            f"  {row['code']:8} {row['name'][:50]:50} T={row['target'] or '-':>10} [{tws}] "
+            f"R={row['value'] or '-':>12} C={row['capaian'] or '-':>7} {row['predikat'] or ''}"
+        )
+    for group in data["sasaran"]:
+        click.echo(f"  rata-rata {group['code']}: {group['average_capaian'] or '-'} {group['predikat'] or ''}")

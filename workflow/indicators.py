@@ -192,6 +192,15 @@ def read_target(rule: IndicatorRule, text: str, field: str = "target") -> str:
     return canonical(_number(raw, field))
 
 
+def target_from_number(rule: IndicatorRule, number: Decimal, field: str = "target") -> str:
+    """A target given as a number already (a spreadsheet cell): checked like a typed one."""
+    if rule.kind == "grade":
+        raise IndicatorError(f"{field}: indikator berjenis grade memerlukan nilai huruf, bukan angka")
+    if number < 0:
+        raise IndicatorError(f"{field}: tidak boleh negatif")
+    return canonical(number)
+
+
 def aggregate(rule: IndicatorRule, quarters: Mapping[int, Value], upto: int) -> Value | None:
     """The value "s.d. triwulan UPTO" from the quarters entered (None if none is)."""
     entered = [(q, quarters[q]) for q in QUARTERS if q <= upto and q in quarters]

@@ -225,6 +225,7 @@ class Measured:
     target: str | None
     target_set: TargetSet | None
     capaian: Decimal | None
+    quarterly: bool = False  # measured against a Rencana Aksi quarter target
 
 
 def measure_upto(
@@ -240,6 +241,7 @@ def measure_upto(
     value = aggregate(rule, quarters, upto)
     target_text: str | None = None
     used: TargetSet | None = None
+    by_quarter = False
     annual_row = (
         session.scalar(select(Target).where(Target.target_set_id == base.id, Target.indicator_id == indicator.id))
         if base is not None
@@ -256,15 +258,18 @@ def measure_upto(
         annual = annual_row.annual if annual_row is not None else plan_row.annual
         target_text = quarter_target(rule, annual, quarterly, upto)
         used = plan
+        by_quarter = quarterly.get(upto) is not None or rule.aggregation == "sum"
     elif annual_row is not None:
         target_text, used = annual_row.annual, base
+    elif plan_row is not None:
+        target_text, used = plan_row.annual, plan
     result: Decimal | None = None
     if value is not None and target_text is not None:
         try:
             result = measure(rule, target_text, value, policy)
         except (ValueError, ArithmeticError):
             result = None
-    return Measured(value, target_text, used, result)
+    return Measured(value, target_text, used, result, by_quarter)
 
 
 def quarters_of(session: Session, indicator: Indicator, year: int, upto: int) -> dict[int, Value]:
