@@ -144,8 +144,8 @@ def rows_for(session: Session, unit_id: int, periods: list[str]) -> dict[tuple[i
 def missing_for_task(session: Session, task: Task, instance: Instance, now: datetime) -> list[Indicator]:
     """The indicators TASK's holder still owes for the instance's triwulan (not entered, or returned)."""
     when = period_year(instance.period)
-    if when is None:
-        return []
+    if when is None or (task.assignee_id is None and task.seksi is None):
+        return []  # a yearly cycle, or a task of a role (not a fan-out position): nothing is owed per person
     owned = owned_indicators(session, task, when[0], now)
     rows = rows_for(session, task.unit_id, [instance.period])
     missing = []

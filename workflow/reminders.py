@@ -43,6 +43,7 @@ from workflow.models import (
     unit_chain,
 )
 from workflow.org import Holder, holders
+from workflow.perfdata import missing_for_task
 from workflow.roles import position_key
 from workflow.schedule import DEFAULT_LEADS, DEFAULT_MAX_LATENESS
 from workflow.service import OPEN, WorkflowService, may_take
@@ -318,7 +319,7 @@ class ReminderEngine:
                     spec = self.service.registry.get(items[0][1].sop_key, items[0][1].sop_version)
                     lines = {
                         str(t.id): f"- {spec.nama} {inst.period}, langkah {spec.step(t.step_id).no} "
-                        f"{spec.step(t.step_id).nama}"
+                        f"{spec.step(t.step_id).nama}{self._owed_indicators(s, t, inst, now)}"
                         for t, inst, _ in items
                     }
                     deadline = waktu_lokal(cycle.deadline_at, unit.timezone)
@@ -385,6 +386,12 @@ class ReminderEngine:
                                 )  # fmt: skip
                     day += timedelta(days=1)
             uow.commit()
+
+    @staticmethod
+    def _owed_indicators(s: Session, task: Task, instance: Instance, now: datetime) -> str:
+        """For a data-entry task, the indicators whose realisasi is still missing or returned."""
+        missing = missing_for_task(s, task, instance, now)
+        return (": realisasi belum diisi " + ", ".join(i.code for i in missing)) if missing else ""
 
     def _still_owed(self, s: Session, reminder: Reminder, now: datetime) -> str | None:
         """The reminder's text as it stands now, or None if the person owes nothing of it any more."""
