@@ -650,7 +650,7 @@ def realisasi_group() -> None:
 @click.option("--as", "username", required=True)
 @click.option("--indicator", "code", required=True, help="The indicator code, e.g. IKU-1.")
 @click.option("--period", required=True, help="The triwulan, e.g. 2024-TW1.")
-@click.option("--value", default=None, help="93,35 or 93.35; a grade (B); a ratio as 1.736/1.736.")
+@click.option("--value", default=None, help="93,35 or 93.35; a grade (B); a ratio as 1736/1736.")
 @click.option("--numerator", default=None, help="For a ratio indicator, with --denominator.")
 @click.option("--denominator", default=None)
 @click.option("--pending", is_flag=True, help="An external value the source has not published yet.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,8 @@ def check_upload(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES)
     if not data:
         raise InvalidInput(f"{field}: berkas kosong")
     if len(data) > max_bytes:
-        raise InvalidInput(f"{field}: {len(data):,} byte melebihi batas {max_bytes:,} byte".replace(",", "."))
+        size, limit = (f"{n:,}".replace(",", ".") for n in (len(data), max_bytes))
+        raise InvalidInput(f"{field}: {size} byte melebihi batas {limit} byte")
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
         raise InvalidInput(
@@ -90,7 +92,7 @@ def _content_matches(ext: str, data: bytes) -> bool:
     except zipfile.BadZipFile:
         return False
     main = "xl/workbook.xml" if ext == ".xlsx" else "word/document.xml"
-    return "[Content_Types].xml" in names and main in names and not any("vbaProject" in n for n in names)
+    return "[Content_Types].xml" in names and main in names and not any("vbaproject" in n.lower() for n in names)
 
 
 def store(settings: UploadSettings, checked: CheckedFile) -> tuple[Path, bool]:
@@ -99,8 +101,10 @@ def store(settings: UploadSettings, checked: CheckedFile) -> tuple[Path, bool]:
     if target.exists():
         return target, False
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".part")
-    temporary.write_bytes(checked.data)
+    # A private temporary name: two uploads of the same file at once each write their own.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(checked.data)
     os.replace(temporary, target)
     return target, True
 

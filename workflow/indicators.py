@@ -3,7 +3,7 @@
 Kinds of indicator:
 - `numeric`: a count or an index (7 Dokumen, IKM 93,66);
 - `percentage`: a value already in percent (% Realisasi Anggaran 93,35);
-- `ratio`: numerator and denominator entered separately (1.736 / 1.736), shown in percent;
+- `ratio`: numerator and denominator entered separately (1736 / 1736), shown in percent;
 - `grade`: a letter on a rating scale (Nilai SAKIP B, BB, A …).
 
 Any kind may be supplied by an outside source (`external_source`: SUKMA-e, the Inspektorat,
@@ -143,11 +143,11 @@ def read_value(rule: IndicatorRule, text: str | None, field: str = "nilai") -> V
         assert rule.scale is not None
         scale = load_scale(rule.scale)
         try:
-            scale.rank(raw)
+            rank = scale.rank(raw)
         except ValueError:
             grades = ", ".join(b.grade for b in scale.bands)
             raise IndicatorError(f"{field}: {raw!r} bukan nilai huruf skala {rule.scale} ({grades})") from None
-        return Value(grade=raw.upper())
+        return Value(grade=scale.bands[rank - 1].grade)  # as the scale spells it
     if rule.kind == "ratio" and "/" in raw:
         top, _, bottom = raw.partition("/")
         return ratio_value(rule, top, bottom, field)

@@ -259,7 +259,7 @@ class PerformanceService:
                 )
             if indicator.kind == "ratio" and "/" not in sub.value:
                 raise IndicatorError(
-                    f"nilai: {indicator.code} adalah rasio; isi pembilang dan penyebut (misalnya 1.736/1.736)"
+                    f"nilai: {indicator.code} adalah rasio; isi pembilang dan penyebut (misalnya 1736/1736)"
                 )
             return read_value(rule, sub.value)
         except IndicatorError as exc:

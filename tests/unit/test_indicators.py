@@ -330,9 +330,12 @@ def test_a_ratio_is_read_as_numerator_and_denominator() -> None:
     assert budget == Value(numerator=D("2775362102.00"), denominator=D("2973061600.00"))
 
 
-def test_a_ratio_written_as_the_lkjip_prints_it_is_read() -> None:
-    # F10: "1.736/1.736" (002:666), the very example web users are told to type (workflow/performance.py:262).
-    assert read_value(RATIO_SUM, "1.736/1.736") == Value(numerator=D(1736), denominator=D(1736))
+def test_a_ratio_as_the_lkjip_prints_it_is_refused_as_ambiguous_and_read_without_the_dot() -> None:
+    # F10: the seed prints "1.736/1.736" (002:666). With no other clue "1.736" reads two ways (a
+    # thousand, or 1,736), so it is refused, never guessed; "1736/1736" is read.
+    with pytest.raises(IndicatorError, match="dapat dibaca dua cara"):
+        read_value(RATIO_SUM, "1.736/1.736")
+    assert read_value(RATIO_SUM, "1736/1736") == Value(numerator=D(1736), denominator=D(1736))
 
 
 def test_a_ratio_above_its_whole_or_over_zero_is_refused() -> None:
