@@ -116,7 +116,7 @@ def test_the_unit_feed_is_for_the_tim_sakip_and_holds_every_open_task(
     events = _events(client, issue_token(service, "tim.sakip1", "kutorejo").path)
 
     open_tasks = {f"task-{w.task_id}@alur-sakip" for w in service.status(instance_id).waiting_on}
-    assert set(events) == open_tasks and len(open_tasks) == 7  # every ASN's fan-out task
+    assert set(events) == open_tasks and len(open_tasks) == 8  # every ASN's fan-out task
     personal = _events(client, issue_token(service, "kasi.trantib").path)
     assert len(personal) == 1  # only the Kasi's own
 
