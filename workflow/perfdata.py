@@ -180,18 +180,20 @@ def latest_set(session: Session, unit_id: int, year: int, kind: str) -> TargetSe
 def default_target_set(session: Session, unit_id: int, year: int) -> TargetSet | None:
     """The base target set a new cycle of the year measures against.
 
-    The set of the unit's latest cycle of that year that has one (so a switch to the PK Perubahan
-    carries over to the cycles after it); otherwise the newest PK, then PK Perubahan, then Renstra.
+    The newest version of the kind the unit's latest cycle of that year measured against (so a
+    switch to the PK Perubahan carries over to the cycles after it, and a corrected PK imported
+    mid-year is used from the next cycle on); otherwise the newest PK, then PK Perubahan, then
+    Renstra.
     """
-    previous = session.scalar(
-        select(Instance.target_set_id)
-        .join(TargetSet, TargetSet.id == Instance.target_set_id)
+    previous_kind = session.scalar(
+        select(TargetSet.kind)
+        .join(Instance, Instance.target_set_id == TargetSet.id)
         .where(Instance.unit_id == unit_id, TargetSet.year == year)
         .order_by(Instance.started_at.desc(), Instance.id.desc())
         .limit(1)
     )
-    if previous is not None:
-        return session.get(TargetSet, previous)
+    if previous_kind is not None:
+        return latest_set(session, unit_id, year, previous_kind)
     for kind in BASE_KINDS:
         found = latest_set(session, unit_id, year, kind)
         if found is not None:
@@ -236,7 +238,12 @@ def measure_upto(
     upto: int,
     policy: CapaianPolicy,
 ) -> Measured:
-    """Aggregate QUARTERS up to UPTO and measure against the period's target (Rencana Aksi, else BASE)."""
+    """Aggregate QUARTERS up to UPTO and measure against the period's target.
+
+    In TW I-III a Rencana Aksi quarter target is used when there is one; in TW IV, and when there
+    is none, the annual target of BASE, the set the cycle measures against (so a switch to the PK
+    Perubahan decides the year's result), else the Rencana Aksi's own annual target.
+    """
     rule = rule_of(indicator)
     value = aggregate(rule, quarters, upto)
     target_text: str | None = None
@@ -253,7 +260,8 @@ def measure_upto(
         if plan is not None
         else None
     )
-    if plan_row is not None and any(getattr(plan_row, f"tw{q}") is not None for q in (1, 2, 3, 4)):
+    has_quarters = plan_row is not None and any(getattr(plan_row, f"tw{q}") is not None for q in (1, 2, 3, 4))
+    if plan_row is not None and has_quarters and not (upto == 4 and annual_row is not None):
         quarterly = {q: getattr(plan_row, f"tw{q}") for q in (1, 2, 3, 4)}
         annual = annual_row.annual if annual_row is not None else plan_row.annual
         target_text = quarter_target(rule, annual, quarterly, upto)

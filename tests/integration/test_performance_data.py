@@ -571,7 +571,8 @@ def test_switch_to_pk_perubahan_is_audited_remeasures_and_reproduces_kutorejo_20
     assert measured["KL-3.1"] == (pkp, "82", "100.91")
     assert measured["IKU-1"] == (pkp, "90.36", "103.65")
     assert measured["KL-3.3"] == (pkp, "84", "100.90")
-    assert measured["KL-3.2"] == (plan, "97.86", "95.39")  # the Rencana Aksi's TW IV target
+    # In TW IV the year is measured against the chosen set, not the Rencana Aksi's own TW IV figure.
+    assert measured["KL-3.2"] == (pkp, "97.86", "95.39")
     assert {c: (r.target_set_id, r.target_value, r.capaian) for c, r in _rows(service, "2024-TW3").items()} == (
         tw3_before
     )
@@ -755,3 +756,50 @@ def test_a_refused_upload_leaves_no_file_and_no_row(
         perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", value=value, files=files))
     assert _counts(service) == before and before["evidence"] == before["realisasi"] == 0
     assert not uploads.exists() or [p for p in uploads.rglob("*") if p.is_file()] == []
+
+
+def test_only_a_planner_of_the_unit_may_import(service: WorkflowService) -> None:
+    with pytest.raises(NotAllowed, match="may not import data for kutorejo"):
+        import_workbook(service.db, KUTOREJO_XLSX, "kutorejo", 2024, "kasi.pelayanan", service.clock)
+    assert _counts(service)["indicators"] == 0
+    report = import_workbook(service.db, KUTOREJO_XLSX, "kutorejo", 2024, "kasubag", service.clock)
+    assert report.indicators_created == 15
+
+
+def test_a_corrected_pk_imported_mid_year_is_used_from_the_next_cycle(service: WorkflowService, tmp_path: Path) -> None:
+    perf = _perf(service, tmp_path / "up")
+    _import(service)
+    _start_at_entry(service, "2024-TW1")
+    corrected = _edited_copy(KUTOREJO_XLSX, tmp_path / "pk-v2.xlsx", lambda book: _set_pk(book, "KL-3.1", "85"))
+    assert "PK 2024 v2" in _import(service, corrected).target_sets
+    tw2 = _start_at_entry(service, "2024-TW2")
+    result = perf.submit(Submission("tim.sakip1", "KL-3.1", "2024-TW2", value="82,75", note="LHE AKIP 2024"))
+    # Measured against the newest PK (v2, 85), not the v1 the previous cycle used: 82,75/85 = 97.35.
+    assert (result["target"], result["target_set"], result["capaian"]) == ("85", "PK 2024 v2", "97.35")
+    assert perf.rekap("kutorejo", "2024-TW2")["instance_id"] == tw2
+
+
+def _set_pk(book: Workbook, code: str, value: str) -> None:
+    sheet = book["PK"]
+    for row in sheet.iter_rows(min_row=1):
+        if row[0].value == code:
+            row[2].value = value
+
+
+def test_a_switch_decides_tw4_even_where_a_rencana_aksi_has_quarter_targets(
+    service: WorkflowService, tmp_path: Path
+) -> None:
+    perf = _perf(service, tmp_path / "up")
+
+    def edit(book: Workbook) -> None:
+        sheet = book["PK Perubahan"]
+        for row in sheet.iter_rows(min_row=1):
+            if row[0].value == "KL-3.2":
+                row[2].value = "95"
+
+    _import(service, _edited_copy(KUTOREJO_XLSX, tmp_path / "pkp95.xlsx", edit))
+    instance_id = _start_at_entry(service, "2024-TW4")
+    perf.use_targets(instance_id, "pk_perubahan", "tim.sakip1", "PK Perubahan ditandatangani")
+    result = perf.submit(dataclasses.replace(_demo_submission("kasubag", "KL-3.2", "2024-TW4"), note="Sisa pagu"))
+    # 93,35% (002:736-738) against the PK Perubahan's 95, not the Rencana Aksi's TW IV 97,86: 98.26.
+    assert (result["target"], result["target_set"], result["capaian"]) == ("95", "PK Perubahan 2024 v1", "98.26")
