@@ -16,7 +16,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sakip init
 	$(BIN)/sakip org load examples/org-kutorejo.yaml
-	$(BIN)/sakip demo --unit kutorejo
+	$(BIN)/sakip demo --unit kutorejo $(if $(PASSWORD),--password $(PASSWORD),)
+	$(BIN)/sakip serve --port 5000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -340,14 +341,22 @@ def check_command(db_url: str | None) -> None:
 @main.command()
 @click.option("--unit", default="kutorejo", show_default=True)
 @click.option("--period", default=None, help="Default: the first triwulan with no Pengukuran cycle yet.")
+@click.option("--password", default=None, help="The web password of every demo user (default: a generated one).")
 @db_option
 @handles_errors
-def demo(unit: str, period: str | None, db_url: str | None) -> None:
-    """Run one Pengukuran Data Kinerja cycle to the end, printing each role's queue."""
-    from workflow.demo import run_demo
+def demo(unit: str, period: str | None, password: str | None, db_url: str | None) -> None:
+    """Run one Pengukuran Data Kinerja cycle to the end, start the next for the web UI, set passwords."""
+    from workflow.demo import open_next_cycle, run_demo, set_passwords
 
     ctx = Context(db_url)
-    run_demo(ctx.service(), unit, period, click.echo)
+    service = ctx.service()
+    finished = run_demo(service, unit, period, click.echo)
+    opened = open_next_cycle(service, unit, click.echo)
+    chosen = password or secrets.token_urlsafe(9)
+    users = set_passwords(service, chosen)
+    click.echo(f"== siklus {finished} selesai; siklus {opened} menunggu di web (mulai dari Nota Dinas oleh camat)")
+    click.echo(f"== pengguna web: {', '.join(users)}")
+    click.echo(f"== kata sandi semua pengguna demo: {chosen}")
 
 
 def _parse_moment(value: str, field: str, default_zone: str | None) -> datetime:
@@ -730,3 +739,39 @@ def rekap_command(unit: str, period: str, as_json: bool, xlsx: Path | None, db_u
         )
     for group in data["sasaran"]:
         click.echo(f"  rata-rata {group['code']}: {group['average_capaian'] or '-'} {group['predikat'] or ''}")
+
+
+@main.group("token")
+def token_group() -> None:
+    """Bearer tokens for the JSON API."""
+
+
+@token_group.command("create")
+@click.option("--as", "username", required=True)
+@db_option
+@handles_errors
+def token_create(username: str, db_url: str | None) -> None:
+    """Print a new API token for USER (only its hash is stored; it is shown once)."""
+    from workflow.tokens import create_token
+
+    click.echo(create_token(Context(db_url).service(), username))
+
+
+@main.group("user")
+def user_group() -> None:
+    """Web accounts."""
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@db_option
+@handles_errors
+def user_password(username: str, password: str, db_url: str | None) -> None:
+    """Set USERNAME's web password (hashed with scrypt)."""
+    from workflow.tokens import set_password
+
+    if len(password) < 8:
+        raise InvalidInput("password: at least 8 characters")
+    set_password(Context(db_url).service(), username, password)
+    click.echo(f"password set for {username}")

@@ -23,6 +23,7 @@ from workflow.errors import Conflict, WorkflowError
 from workflow.models import Person
 from workflow.performance import PerformanceService, Submission
 from workflow.service import WorkflowService
+from workflow.tokens import set_all_passwords
 from workflow.workbook import import_workbook
 
 SOP_KEY = "pengukuran-data-kinerja"
@@ -201,3 +202,17 @@ def _print_rekap(perf: PerformanceService, unit: str, period: str, echo: Callabl
         )
     for group in data["sasaran"]:
         echo(f"    rata-rata {group['code']}: {group['average_capaian'] or '-'} ({group['predikat'] or '-'})")
+
+
+def open_next_cycle(service: WorkflowService, unit: str, echo: Callable[[str], None]) -> int:
+    """Start the next free triwulan and leave it at its first step, for the users of the web UI."""
+    period = _free_period(service, unit, DEMO_YEAR)
+    if int(period[:4]) == DEMO_YEAR:
+        ensure_demo_data(service, unit, DEMO_YEAR, echo)
+    spec = service.registry.get(SOP_KEY)
+    starter = service.candidates_for_role(unit, spec.first_step.pelaksana)[0]
+    return service.start(SOP_KEY, unit, period, starter).instance_id
+
+
+def set_passwords(service: WorkflowService, password: str) -> list[str]:
+    return set_all_passwords(service, password)

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.capaian import average, efisiensi
 from workflow.db import Database
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflow.evidence import UploadSettings, check_upload, store
@@ -29,9 +28,7 @@ from workflow.indicators import (
     IndicatorError,
     Value,
     canonical,
-    category,
     parse_period,
-    predikat,
     quantize,
     ratio_value,
     read_value,
@@ -42,7 +39,6 @@ from workflow.models import (
     Indicator,
     Instance,
     Person,
-    PlanNode,
     Realisasi,
     Target,
     TargetSet,
@@ -71,6 +67,7 @@ from workflow.perfdata import (
     unit_indicators,
     value_of,
 )
+from workflow.rekap import build_rekap
 from workflow.service import DONE, OPEN, WorkflowService, iso, may_take, utcnow
 from workflow.sop import SopRegistry
 
@@ -488,130 +485,8 @@ class PerformanceService:
         except IndicatorError as exc:
             raise InvalidInput(str(exc)) from None
         with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            unit = WorkflowService._unit(s, unit_code)
-            indicators = unit_indicators(s, unit.id, year)
-            if not indicators:
-                raise NotFound(f"no indicators for {unit_code} in {year}; import them first")
-            instance = s.scalar(
-                select(Instance)
-                .where(Instance.unit_id == unit.id, Instance.period == period)
-                .order_by(Instance.target_set_id.is_(None), Instance.id)
-                .limit(1)
-            )
-            base = (
-                s.get(TargetSet, instance.target_set_id)
-                if instance is not None and instance.target_set_id is not None
-                else None
-            )
-            if base is None:
-                base = default_target_set(s, unit.id, year)
-            policy = policy_for(s, unit)
-            nodes = {
-                n.id: n for n in s.scalars(select(PlanNode).where(PlanNode.unit_id == unit.id, PlanNode.year == year))
-            }
-            current = {
-                r.indicator_id: r
-                for r in s.scalars(select(Realisasi).where(Realisasi.unit_id == unit.id, Realisasi.period == period))
-            }
-            out_rows: list[dict[str, Any]] = []
-            penyerapan: Decimal | None = None
-            for indicator in indicators:
-                quarters = quarters_of(s, indicator, year, quarter)
-                measured = measure_upto(s, indicator, base, quarters, quarter, policy)
-                rule = rule_of(indicator)
-                top = self._top(nodes, indicator.node_id)
-                row = current.get(indicator.id)
-                entered = {f"tw{q}": (_value_json(quarters.get(q)) if q in quarters else None) for q in (1, 2, 3, 4)}
-                for q in range(1, quarter + 1):
-                    if entered[f"tw{q}"] is None:
-                        pending = s.scalar(
-                            select(Realisasi.pending).where(
-                                Realisasi.indicator_id == indicator.id, Realisasi.period == f"{year}-TW{q}"
-                            )
-                        )
-                        if pending:
-                            entered[f"tw{q}"] = "menunggu"
-                value_percent = None
-                if measured.value is not None and measured.value.grade is None:
-                    value_percent = quantize(measured.value.percent())
-                    if indicator.penyerapan:
-                        penyerapan = value_percent
-                out_rows.append(
-                    {
-                        "code": indicator.code,
-                        "name": indicator.name,
-                        "sasaran_code": top.code if top else None,
-                        "sasaran": top.name if top else None,
-                        "sasaran_kind": top.kind if top else None,
-                        "satuan": indicator.satuan,
-                        "kind": indicator.kind,
-                        "direction": indicator.direction,
-                        "aggregation": indicator.aggregation,
-                        "external_source": indicator.external_source,
-                        "owner": owner_label(s, indicator),
-                        "target_set": set_label(measured.target_set),
-                        "target": measured.target,
-                        **entered,
-                        "value": _value_json(measured.value),
-                        "value_percent": _dec(value_percent) if indicator.kind == "ratio" else None,
-                        "capaian": _dec(measured.capaian),
-                        "predikat": predikat(measured.capaian) if measured.capaian is not None else None,
-                        "category": category(rule, measured.value) if measured.value is not None else None,
-                        "status": row.status if row is not None else BELUM,
-                        "pending": bool(row is not None and row.pending),
-                        "source_period": row.source_period if row is not None else None,
-                        "note": row.note if row is not None else None,
-                        "return_note": row.return_note if row is not None else None,
-                        "efisiensi": None,
-                    }
-                )
-            if penyerapan is not None:
-                for item in out_rows:
-                    if item["capaian"] is not None:
-                        item["efisiensi"] = str(efisiensi(Decimal(item["capaian"]), penyerapan))
-            sasaran: dict[str, dict[str, Any]] = {}
-            for item in out_rows:
-                key = item["sasaran_code"] or "-"
-                group = sasaran.setdefault(
-                    key, {"code": item["sasaran_code"], "name": item["sasaran"], "kind": item["sasaran_kind"],
-                          "indicators": 0, "measured": []}
-                )  # fmt: skip
-                group["indicators"] += 1
-                if item["capaian"] is not None:
-                    group["measured"].append(Decimal(item["capaian"]))
-            groups = []
-            for group in sasaran.values():
-                measured_values = group.pop("measured")
-                avg = average(measured_values) if measured_values else None
-                group["average_capaian"] = _dec(avg)
-                group["predikat"] = predikat(avg) if avg is not None else None
-                groups.append(group)
-            all_capaian = [Decimal(r["capaian"]) for r in out_rows if r["capaian"] is not None]
-            return {
-                "unit": unit.code,
-                "unit_name": unit.name,
-                "period": period,
-                "instance_id": instance.id if instance is not None else None,
-                "target_set": set_label(base),
-                "policy": policy.name,
-                "penyerapan_anggaran": _dec(penyerapan),
-                "rows": out_rows,
-                "sasaran": groups,
-                "average_capaian": _dec(average(all_capaian)) if all_capaian else None,
-            }
-
-    @staticmethod
-    def _top(nodes: dict[int, PlanNode], node_id: int) -> PlanNode | None:
-        """The Sasaran or Kinerja Lainnya above a node (the node itself when it is one)."""
-        current = nodes.get(node_id)
-        seen = 0
-        while current is not None and seen < 20:
-            if current.kind in ("sasaran", "kinerja_lainnya"):
-                return current
-            current = nodes.get(current.parent_id) if current.parent_id else None
-            seen += 1
-        return nodes.get(node_id)
+            unit = WorkflowService._unit(uow.session, unit_code)
+            return build_rekap(uow.session, unit, period)
 
     def _row_json(
         self, s: Session, indicator: Indicator, row: Realisasi, value: Value | None, target: str | None,
@@ -629,6 +504,77 @@ class PerformanceService:
             "capaian": row.capaian,
             "note": row.note,
         }
+
+    def entry_form(self, task_id: int) -> dict[str, Any]:
+        """What a data-entry page shows for TASK_ID: each indicator its holder answers for, with its
+        target, the earlier quarters, the value entered so far, its status and any return note."""
+        now = self.clock()
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            task = s.get(Task, task_id)
+            if task is None:
+                raise NotFound(f"unknown task {task_id}")
+            instance = s.get(Instance, task.instance_id)
+            assert instance is not None
+            spec = self.registry.get(instance.sop_key, instance.sop_version)
+            entry = entry_step(spec)
+            if entry is None or task.step_id != entry.id:
+                raise InvalidInput(f"task {task_id} is not a data-entry task")
+            year, quarter = parse_period(instance.period)
+            unit = s.get(Unit, instance.unit_id)
+            assert unit is not None
+            base = instance_target_set(s, instance) if instance.target_set_id else default_target_set(s, unit.id, year)
+            policy = policy_for(s, unit)
+            rows = []
+            for indicator in owned_indicators(s, task, year, now):
+                quarters = quarters_of(s, indicator, year, quarter)
+                measured = measure_upto(s, indicator, base, quarters, quarter, policy)
+                row = s.scalar(
+                    select(Realisasi).where(Realisasi.indicator_id == indicator.id, Realisasi.period == instance.period)
+                )
+                evidence = (
+                    [
+                        {"id": e.id, "filename": e.filename, "size": e.size, "sha256": e.sha256}
+                        for e in s.scalars(
+                            select(Evidence).where(Evidence.realisasi_id == row.id).order_by(Evidence.id)
+                        )
+                    ]
+                    if row is not None
+                    else []
+                )
+                rows.append(
+                    {
+                        "code": indicator.code,
+                        "name": indicator.name,
+                        "satuan": indicator.satuan,
+                        "kind": indicator.kind,
+                        "aggregation": indicator.aggregation,
+                        "external_source": indicator.external_source,
+                        "target": measured.target,
+                        "target_set": set_label(measured.target_set),
+                        "earlier": {f"tw{q}": _value_json(quarters.get(q)) for q in range(1, quarter)},
+                        "value": None if row is None else row.value,
+                        "numerator": None if row is None else row.numerator,
+                        "denominator": None if row is None else row.denominator,
+                        "pending": bool(row is not None and row.pending),
+                        "status": BELUM if row is None else row.status,
+                        "note": None if row is None else row.note,
+                        "return_note": None if row is None else row.return_note,
+                        "capaian": None if row is None else row.capaian,
+                        "evidence": evidence,
+                    }
+                )
+            return {
+                "task_id": task.id,
+                "instance_id": instance.id,
+                "unit": unit.code,
+                "unit_id": unit.id,
+                "period": instance.period,
+                "quarter": quarter,
+                "status": task.status,
+                "return_note": task.return_note,
+                "rows": rows,
+            }
 
     def owed(self, task_id: int) -> list[str]:
         """The indicator codes the holder of data-entry task TASK_ID still owes (none for other tasks)."""

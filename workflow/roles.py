@@ -11,6 +11,8 @@ ROLES: dict[str, str] = {
     "tim_sakip": "Tim SAKIP",
     "asn": "ASN Internal",
     "pengadministrasi": "Pengadministrasi Program dan Perencanaan",
+    # At the Kabupaten: the Bagian Organisasi Setda, which follows every Kecamatan's progress.
+    "bag_organisasi": "Bagian Organisasi",
 }
 
 SEKSI: dict[str, str] = {

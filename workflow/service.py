@@ -22,11 +22,13 @@ from workflow.machine import RETURN_ROWS, MachineCache, SopMachine
 from workflow.models import (
     AuditEvent,
     Cycle,
+    DocumentVersion,
     Indicator,
     Instance,
     OutboxMessage,
     Person,
     RoleAssignment,
+    Signature,
     SopVersion,
     Task,
     Unit,
@@ -46,6 +48,7 @@ from workflow.perfdata import (
     rows_for,
     unit_indicators,
 )
+from workflow.rekap import document_content, sha256_text
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
 from workflow.unitcalendar import UnitCalendars
@@ -107,6 +110,9 @@ class TaskView:
     due_at: datetime | None
     round: int
     return_note: str | None
+    status: str = OPEN
+    outcome: str | None = None
+    finished_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -578,6 +584,11 @@ class WorkflowService:
                         return_note=note if action == "return" else None,
                         only=self._row_owner_notes(s, instance, row_notes, now) if row_notes else None,
                     )
+            if step.kind in (StepKind.PARAF, StepKind.SIGN):
+                self._sign(s, instance, spec, task, actor, step.kind, now)
+            if instance.state != from_state and instance.state != FINISHED_STATE:
+                if spec.step(instance.state).kind is StepKind.REVIEW:
+                    self._snapshot(s, instance, spec, task, now)
             self._audit(
                 s,
                 instance,
@@ -599,6 +610,37 @@ class WorkflowService:
                 to_state=instance.state,
                 opened_task_ids=tuple(t.id for t in opened),
             )
+
+    @staticmethod
+    def _sign(
+        s: Session, instance: Instance, spec: SopSpec, task: Task, actor: _Actor, kind: StepKind, now: datetime
+    ) -> None:
+        """Record the paraf or tanda tangan on the exact content signed, frozen with its SHA-256."""
+        content = document_content(s, instance, spec.nama)
+        s.add(
+            Signature(
+                instance_id=instance.id, task_id=task.id, person_id=actor.person.id, actor=actor.person.username,
+                role=actor.role, acting_for=actor.acting_for,
+                kind="paraf" if kind is StepKind.PARAF else "tanda_tangan", document=spec.key,
+                sha256=sha256_text(content), content=content, signed_at=now,
+            )
+        )  # fmt: skip
+
+    @staticmethod
+    def _snapshot(s: Session, instance: Instance, spec: SopSpec, task: Task, now: datetime) -> None:
+        """Keep the draft as it is submitted for review: each version, with its SHA-256."""
+        last = s.scalar(
+            select(func.max(DocumentVersion.version)).where(
+                DocumentVersion.instance_id == instance.id, DocumentVersion.document == spec.key
+            )
+        )
+        content = document_content(s, instance, spec.nama)
+        s.add(
+            DocumentVersion(
+                instance_id=instance.id, task_id=task.id, document=spec.key, version=(last or 0) + 1,
+                sha256=sha256_text(content), content=content, created_at=now,
+            )
+        )  # fmt: skip
 
     @staticmethod
     def _returned_rows(s: Session, instance: Instance, rows: dict[str, str]) -> dict[str, tuple[Indicator, str]]:
@@ -674,33 +716,35 @@ class WorkflowService:
                 .where(Task.status == OPEN, or_(*clauses))
                 .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
             ).all()
-            views = []
-            for task, instance, unit_code, assignee in rows:
-                spec = self._spec(instance.sop_key, instance.sop_version)
-                step = spec.step(task.step_id)
-                possible = self._machine(spec).triggers_from(instance.state)
-                views.append(
-                    TaskView(
-                        id=task.id,
-                        instance_id=instance.id,
-                        sop_key=instance.sop_key,
-                        sop_version=instance.sop_version,
-                        unit=unit_code,
-                        period=instance.period,
-                        step_id=step.id,
-                        step_no=step.no,
-                        step_name=step.nama,
-                        kegiatan=step.kegiatan,
-                        role=position_key(task.role, task.seksi),
-                        seksi=task.seksi,
-                        assignee=assignee,
-                        actions=tuple(a for a in step.actions if a in possible),
-                        due_at=task.due_at,
-                        round=task.round,
-                        return_note=task.return_note,
-                    )
-                )
-            return views
+            return [self.task_view(task, instance, unit_code, assignee) for task, instance, unit_code, assignee in rows]
+
+    def task_view(self, task: Task, instance: Instance, unit_code: str, assignee: str | None) -> TaskView:
+        """The view of one task row (its possible actions are none once it is done)."""
+        spec = self._spec(instance.sop_key, instance.sop_version)
+        step = spec.step(task.step_id)
+        possible = self._machine(spec).triggers_from(instance.state) if task.status == OPEN else []
+        return TaskView(
+            id=task.id,
+            instance_id=instance.id,
+            sop_key=instance.sop_key,
+            sop_version=instance.sop_version,
+            unit=unit_code,
+            period=instance.period,
+            step_id=step.id,
+            step_no=step.no,
+            step_name=step.nama,
+            kegiatan=step.kegiatan,
+            role=position_key(task.role, task.seksi),
+            seksi=task.seksi,
+            assignee=assignee,
+            actions=tuple(a for a in step.actions if a in possible),
+            due_at=task.due_at,
+            round=task.round,
+            return_note=task.return_note,
+            status=task.status,
+            outcome=task.outcome,
+            finished_at=task.finished_at,
+        )
 
     def history(self, instance_id: int) -> list[EventView]:
         """The audit events of INSTANCE_ID, oldest first."""

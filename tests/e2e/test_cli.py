@@ -45,7 +45,7 @@ def _users_by_role() -> dict[str, list[str]]:
 def test_a_whole_pengukuran_cycle_runs_on_the_command_line_with_one_return(db_url: str) -> None:
     sakip("init", db=db_url)
     sakip("init", db=db_url)  # idempotent
-    assert "12 people" in sakip("org", "load", str(ORG_FILE), db=db_url).stdout
+    assert "13 people" in sakip("org", "load", str(ORG_FILE), db=db_url).stdout
     started = sakip_json("start", S4, "--unit", "kutorejo", "--period", "2024-TW1", "--as", "camat", db=db_url)
     instance_id = started["instance_id"]
     assert started["state"] == "nota_dinas"

@@ -1,0 +1,299 @@
+"""The JSON API under /api/v1 (a contract), authenticated by bearer token.
+
+`sakip token create --as USER` prints a token; only its SHA-256 is stored. The API calls the
+same service layer as the pages and the command line: 403 when the action is not the user's,
+409 on a conflict or a task already done, 422 on bad input, 404 for an unknown object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from web.access import rule
+from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
+from workflow.models import ApiToken, Instance, Person, Task, Unit, unit_chain
+from workflow.org import holdings
+from workflow.service import WorkflowService
+from workflow.tokens import token_hash
+
+bp = Blueprint("api", __name__)
+F = TypeVar("F", bound=Callable[..., Any])
+STATUS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422}
+
+
+def _service() -> WorkflowService:
+    service: WorkflowService = current_app.extensions["sakip_service"]
+    return service
+
+
+def _error(status: int, message: str) -> Any:
+    return jsonify(error=message, status=status), status
+
+
+def authenticated(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return _error(401, "missing bearer token")
+        with _service().db.unit_of_work(readonly=True) as uow:
+            row = uow.session.execute(
+                select(ApiToken, Person)
+                .join(Person, Person.id == ApiToken.person_id)
+                .where(ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_at.is_(None))
+            ).first()
+            if row is None or not row[1].active:
+                return _error(401, "invalid or revoked token")
+            g.api_username = row[1].username
+        try:
+            return view(*args, **kwargs)
+        except WorkflowError as exc:
+            return _error(STATUS.get(type(exc), 400), str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise InvalidInput("body: must be a JSON object")
+    return body
+
+
+@bp.get("/tasks")
+@rule(public=True)
+@authenticated
+def tasks() -> Any:
+    return jsonify([v.as_json() for v in _service().tasks_for(g.api_username)])
+
+
+@bp.post("/tasks/<int:task_id>/<action>")
+@rule(public=True)
+@authenticated
+def act(task_id: int, action: str) -> Any:
+    body = _json_body()
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput("note: must be a string")
+    rows = body.get("rows")
+    if rows is not None and (
+        not isinstance(rows, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rows.items())
+    ):
+        raise InvalidInput("rows: must map indicator codes to notes")
+    service = _service()
+    result = service.act(task_id, action, g.api_username, note, rows)
+    with service.db.unit_of_work(readonly=True) as uow:
+        task = uow.session.get(Task, task_id)
+        instance = uow.session.get(Instance, result.instance_id)
+        assert task is not None and instance is not None
+        task_json = {"id": task.id, "status": task.status, "outcome": task.outcome, "step_id": task.step_id}
+        instance_json = {"id": instance.id, "state": instance.state, "sop_key": instance.sop_key,
+                         "period": instance.period}  # fmt: skip
+    return jsonify(task=task_json, instance=instance_json, opened_task_ids=list(result.opened_task_ids))
+
+
+@bp.get("/instances/<int:instance_id>/history")
+@rule(public=True)
+@authenticated
+def history(instance_id: int) -> Any:
+    service = _service()
+    with service.db.unit_of_work(readonly=True) as uow:
+        instance = uow.session.get(Instance, instance_id)
+        if instance is None:
+            raise NotFound(f"unknown instance {instance_id}")
+        person = service._person(uow.session, g.api_username)
+        units = {h.unit_id for h in holdings(uow.session, person.id, service.clock())}
+        parents = _chain(uow.session, instance.unit_id)
+        if not person.is_admin and not units & set(parents):
+            raise NotAllowed(f"user {g.api_username!r} has no role in the unit of instance {instance_id}")
+    return jsonify([e.as_json() for e in service.history(instance_id)])
+
+
+def _chain(s: Any, unit_id: int) -> list[int]:
+    unit = s.get(Unit, unit_id)
+    return [u.id for u in unit_chain(s, unit)] if unit is not None else []
+
+
+@bp.post("/instances")
+@rule(public=True)
+@authenticated
+def start() -> Any:
+    body = _json_body()
+    missing = [k for k in ("sop_key", "unit", "period") if not isinstance(body.get(k), str) or not body.get(k)]
+    if missing:
+        raise InvalidInput(f"{missing[0]}: required (a string)")
+    result = _service().start(body["sop_key"], body["unit"], body["period"], g.api_username)
+    return jsonify(instance_id=result.instance_id, state=result.state), 201
+
+
+@bp.get("/openapi.json")
+@rule(public=True)
+def openapi() -> Any:
+    return jsonify(OPENAPI)
+
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _responses(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"200": ok} if "201" not in ok else ok
+    for code in codes:
+        out[str(code)] = {"description": str(code), "content": {"application/json": {"schema": _ERROR}}}
+    return out
+
+
+_TASK = {
+    "type": "object",
+    "required": ["id", "instance_id", "sop_key", "step_id", "role", "actions", "due_at"],
+    "properties": {
+        "id": {"type": "integer"}, "instance_id": {"type": "integer"}, "sop_key": {"type": "string"},
+        "sop_version": {"type": "integer"}, "unit": {"type": "string"}, "period": {"type": "string"},
+        "step_id": {"type": "string"}, "step_no": {"type": "string"}, "step_name": {"type": "string"},
+        "kegiatan": {"type": "string"}, "role": {"type": "string"}, "seksi": {"type": ["string", "null"]},
+        "assignee": {"type": ["string", "null"]}, "actions": {"type": "array", "items": {"type": "string"}},
+        "due_at": {"type": ["string", "null"]}, "round": {"type": "integer"},
+        "return_note": {"type": ["string", "null"]},
+    },
+}  # fmt: skip
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Alur SAKIP API", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "status"],
+                "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+            },
+            "Task": _TASK,
+        },
+    },  # fmt: skip
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/tasks": {
+            "get": {
+                "summary": "The open tasks the user can act on now",
+                "responses": _responses(
+                    {
+                        "description": "tasks",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}}
+                            }
+                        },
+                    },
+                    401,
+                ),
+            }  # fmt: skip
+        },
+        "/api/v1/tasks/{task_id}/{action}": {
+            "post": {
+                "summary": "Take an action on a task",
+                "parameters": [
+                    {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "action", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "note": {"type": "string"},
+                                    "rows": {"type": "object", "additionalProperties": {"type": "string"}},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": _responses(
+                    {
+                        "description": "the task and the instance after the action",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["task", "instance"],
+                                    "properties": {
+                                        "task": {"type": "object"},
+                                        "instance": {"type": "object"},
+                                        "opened_task_ids": {"type": "array", "items": {"type": "integer"}},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    401,
+                    403,
+                    404,
+                    409,
+                    422,
+                ),
+            }  # fmt: skip
+        },
+        "/api/v1/instances/{instance_id}/history": {
+            "get": {
+                "summary": "The audit events of an instance",
+                "parameters": [{"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": _responses(
+                    {
+                        "description": "events",
+                        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+                    },
+                    401,
+                    403,
+                    404,
+                ),
+            }  # fmt: skip
+        },
+        "/api/v1/instances": {
+            "post": {
+                "summary": "Start an SOP for a unit and period",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["sop_key", "unit", "period"],
+                                "properties": {
+                                    "sop_key": {"type": "string"},
+                                    "unit": {"type": "string"},
+                                    "period": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": _responses(
+                    {
+                        "201": {
+                            "description": "started",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {"instance_id": {"type": "integer"}, "state": {"type": "string"}},
+                                    }
+                                }
+                            },
+                        }
+                    },
+                    401,
+                    403,
+                    404,
+                    409,
+                    422,
+                ),
+            }  # fmt: skip
+        },
+    },
+}

@@ -1,0 +1,49 @@
+"""Jinja filters: Indonesian dates in the unit's zone, Indonesian numbers, due-date colours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask import Flask, session
+
+from workflow.localtime import waktu_lokal
+
+
+def _locale() -> str:
+    return "id_ID" if session.get("lang", "id") == "id" else "en"
+
+
+def tanggal(value: datetime | None, timezone: str = "Asia/Jakarta") -> str:
+    return waktu_lokal(value, timezone) if value is not None else "-"
+
+
+def angka(value: Any, places: int | None = None) -> str:
+    """`2.973.061.600,00` and `93,35` in Indonesian; `2,973,061,600.00` in English."""
+    if value in (None, ""):
+        return "-"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    pattern = "#,##0" + ("." + "0" * places if places else ".##########")
+    return format_decimal(number, format=pattern, locale=_locale(), decimal_quantization=places is not None)
+
+
+def due_class(value: datetime | None, now: datetime) -> str:
+    """`overdue`, `due-soon` (within a day) or `` for a task's due time."""
+    if value is None:
+        return ""
+    if value < now:
+        return "table-danger"
+    if value - now < timedelta(days=1):
+        return "table-warning"
+    return ""
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["tanggal"] = tanggal
+    app.jinja_env.filters["angka"] = angka
+    app.jinja_env.globals["due_class"] = due_class

@@ -1,0 +1,464 @@
+"""The pages: beranda (inbox, queue, archive), task pages (data entry, review, sign-off, other
+steps), the instance page (timeline and bagan alur), the Tim SAKIP tracker, the Kertas Kerja,
+the Kabupaten overview and the dashboard."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from web.access import guard, rule
+from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
+from workflow.evidence import stored_path
+from workflow.flowchart import flowchart_svg
+from workflow.insight import dashboard_data, overview_data
+from workflow.models import (
+    AuditEvent,
+    DocumentVersion,
+    Evidence,
+    Instance,
+    Notification,
+    Person,
+    Realisasi,
+    Signature,
+    Task,
+    Unit,
+)
+from workflow.org import holdings, local_date
+from workflow.perfdata import entry_step
+from workflow.performance import PerformanceService, Submission
+from workflow.queues import BOXES, mark_notifications_read, notifications, positions, task_page
+from workflow.rekap import document_content, sha256_text
+from workflow.service import OPEN, WorkflowService
+from workflow.sop import StepKind
+
+bp = Blueprint("main", __name__)
+ALL_ROLES = (
+    "camat", "sekcam", "kasubag_ppk", "staf_perencanaan", "kasi", "tim_sakip", "asn", "pengadministrasi",
+    "bag_organisasi", "admin",
+)  # fmt: skip
+MONITOR_ROLES = ("tim_sakip", "sekcam", "camat", "kasubag_ppk", "bag_organisasi", "admin")
+
+
+def _service() -> WorkflowService:
+    service: WorkflowService = current_app.extensions["sakip_service"]
+    return service
+
+
+def _perf() -> PerformanceService:
+    perf: PerformanceService = current_app.extensions["sakip_performance"]
+    return perf
+
+
+def _fail(exc: WorkflowError) -> None:
+    """Flash a refused action's message; 403 for an action that is not the user's."""
+    if isinstance(exc, NotAllowed):
+        abort(403)
+    if isinstance(exc, NotFound):
+        abort(404)
+    flash(str(exc), "danger")
+
+
+# --- beranda ---------------------------------------------------------------------------
+
+
+@bp.get("/")
+@rule(logged_in=True)
+def home() -> Any:
+    box = request.args.get("box")
+    page = request.args.get("page", 1, type=int) or 1
+    service = _service()
+    acting = bool(g.sakip_acting)
+    per_page = current_app.config["PER_PAGE"]
+    tasks = task_page(service, current_user.username, box if box in BOXES else "inbox", page, per_page, acting)
+    if box not in BOXES:
+        # Nothing given to me personally: open on the queue of my roles, if it has work.
+        box = "inbox"
+        if tasks.total == 0 and tasks.counts["queue"]:
+            box = "queue"
+            tasks = task_page(service, current_user.username, box, page, per_page, acting)
+    notes, unread = notifications(service, current_user.username)
+    now = service.clock()
+    monitored = _monitored_instances()
+    return render_template(
+        "home.html", tasks=tasks, box=box, notes=notes, unread=unread, now=now,
+        positions=positions(service, current_user.username), monitored=monitored,
+    )  # fmt: skip
+
+
+def _monitored_instances() -> list[dict[str, Any]]:
+    """The running instances of units where the user is Tim SAKIP, sekcam or Camat (for the tracker link)."""
+    units = [u for u, roles in g.sakip_units.items() if roles & {"tim_sakip", "sekcam", "camat", "kasubag_ppk"}]
+    if not units:
+        return []
+    with _service().db.unit_of_work(readonly=True) as uow:
+        rows = uow.session.execute(
+            select(Instance, Unit.code)
+            .join(Unit, Unit.id == Instance.unit_id)
+            .where(Instance.unit_id.in_(units))
+            .order_by(Instance.started_at.desc())
+            .limit(10)
+        ).all()
+        return [
+            {"id": i.id, "sop_key": i.sop_key, "unit": code, "period": i.period, "state": i.state} for i, code in rows
+        ]
+
+
+@bp.post("/notifications/read")
+@rule(logged_in=True)
+def notifications_read() -> Any:
+    mark_notifications_read(_service(), current_user.username)
+    return redirect(url_for("main.home"))
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+
+def _task_context(task_id: int) -> tuple[Task, Instance, Any, Any]:
+    service = _service()
+    with service.db.unit_of_work(readonly=True) as uow:
+        task = uow.session.get(Task, task_id)
+        if task is None:
+            abort(404)
+        instance = uow.session.get(Instance, task.instance_id)
+        assert instance is not None
+    spec = service.registry.get(instance.sop_key, instance.sop_version)
+    return task, instance, spec, spec.step(task.step_id)
+
+
+def _may_act(task: Task) -> bool:
+    return current_user.username in _service().candidates(task.id)
+
+
+@bp.get("/tasks/<int:task_id>")
+@rule(logged_in=True)
+def task(task_id: int) -> Any:
+    t, instance, spec, step = _task_context(task_id)
+    if not _may_act(t) and t.finished_by_id != int(current_user.id):
+        abort(403)
+    service = _service()
+    with service.db.unit_of_work(readonly=True) as uow:
+        unit = uow.session.get(Unit, instance.unit_id)
+        assert unit is not None
+        view = service.task_view(t, instance, unit.code, None)
+    context: dict[str, Any] = {"t": view, "instance": instance, "spec": spec, "step": step, "unit": unit}
+    entry = entry_step(spec)
+    if entry is not None and step.id == entry.id and t.status == OPEN and _is_triwulan(instance.period):
+        context["form"] = _perf().entry_form(task_id)
+        return render_template("entry.html", **context)
+    if step.kind is StepKind.REVIEW:
+        context.update(_review_context(instance, spec))
+        return render_template("review.html", **context)
+    if step.kind in (StepKind.SIGN, StepKind.PARAF):
+        with service.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            fresh = s.get(Instance, instance.id)
+            assert fresh is not None
+            content = document_content(s, fresh, spec.nama)
+        context.update(content=content, sha256=sha256_text(content), rekap=_rekap_or_none(unit.code, instance.period))
+        return render_template("sign.html", **context)
+    return render_template("task.html", **context)
+
+
+def _is_triwulan(period: str) -> bool:
+    return "-TW" in period
+
+
+def _rekap_or_none(unit_code: str, period: str) -> dict[str, Any] | None:
+    if not _is_triwulan(period):
+        return None
+    try:
+        return _perf().rekap(unit_code, period)
+    except WorkflowError:
+        return None
+
+
+def _review_context(instance: Instance, spec: Any) -> dict[str, Any]:
+    """The draft under review, and what changed since the previous version submitted."""
+    with _service().db.unit_of_work(readonly=True) as uow:
+        versions = list(
+            uow.session.scalars(
+                select(DocumentVersion)
+                .where(DocumentVersion.instance_id == instance.id)
+                .order_by(DocumentVersion.version.desc())
+                .limit(2)
+            )
+        )
+    changes: list[dict[str, Any]] = []
+    if len(versions) == 2:
+        new, old = (json.loads(v.content).get("rekap") or {} for v in versions)
+        before = {r["code"]: r for r in old.get("rows", [])}
+        for row in new.get("rows", []):
+            prev = before.get(row["code"])
+            if prev is None:
+                changes.append({"code": row["code"], "field": "baris", "old": None, "new": row["name"]})
+                continue
+            for field in ("value", "capaian", "target", "note"):
+                if prev.get(field) != row.get(field):
+                    changes.append({"code": row["code"], "field": field, "old": prev.get(field), "new": row.get(field)})
+    unit_code = _unit_code(instance.unit_id)
+    return {
+        "rekap": _rekap_or_none(unit_code, instance.period),
+        "versions": [{"version": v.version, "sha256": v.sha256, "created_at": v.created_at} for v in versions],
+        "changes": changes,
+    }
+
+
+def _unit_code(unit_id: int) -> str:
+    with _service().db.unit_of_work(readonly=True) as uow:
+        unit = uow.session.get(Unit, unit_id)
+        assert unit is not None
+        return unit.code
+
+
+@bp.post("/tasks/<int:task_id>/act")
+@rule(logged_in=True)
+def act(task_id: int) -> Any:
+    action = request.form.get("action", "")
+    note = request.form.get("note") or None
+    rows = {
+        key[4:]: request.form.get(f"rownote-{key[4:]}", "")
+        for key in request.form
+        if key.startswith("row-") and request.form.get(key) == "on"
+    }
+    try:
+        result = _service().act(task_id, action, current_user.username, note, rows or None)
+    except WorkflowError as exc:
+        _fail(exc)
+        return redirect(url_for("main.task", task_id=task_id))
+    flash(_("Tindakan %(action)s tercatat.", action=action), "success")
+    return redirect(url_for("main.instance", instance_id=result.instance_id))
+
+
+@bp.post("/tasks/<int:task_id>/realisasi")
+@rule(logged_in=True)
+def realisasi(task_id: int) -> Any:
+    t, instance, _spec, _step = _task_context(task_id)
+    code = request.form.get("code", "")
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("evidence") if f and f.filename]
+    sub = Submission(
+        username=current_user.username,
+        code=code,
+        period=instance.period,
+        value=request.form.get("value") or None,
+        numerator=request.form.get("numerator") or None,
+        denominator=request.form.get("denominator") or None,
+        note=request.form.get("note") or None,
+        pending=request.form.get("pending") == "on",
+        source_period=request.form.get("source_period") or None,
+        unit=_unit_code(t.unit_id),
+        files=files,
+    )
+    try:
+        result = _perf().submit(sub)
+    except WorkflowError as exc:
+        if isinstance(exc, NotAllowed):
+            abort(403)
+        session["entry_error"] = {"code": code, "message": str(exc), "form": request.form.to_dict()}
+        return redirect(url_for("main.task", task_id=task_id) + f"#row-{code}")
+    capaian = f" Capaian {result['capaian']}%." if result["capaian"] else ""
+    flash(_("Realisasi %(code)s tersimpan.", code=code) + capaian, "success")
+    return redirect(url_for("main.task", task_id=task_id) + f"#row-{code}")
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@rule(*ALL_ROLES)
+def evidence(evidence_id: int) -> Any:
+    with _service().db.unit_of_work(readonly=True) as uow:
+        item = uow.session.get(Evidence, evidence_id)
+        if item is None:
+            abort(404)
+        row = uow.session.get(Realisasi, item.realisasi_id)
+        assert row is not None
+        unit_id, sha, name, ctype = row.unit_id, item.sha256, item.filename, item.content_type
+    guard(unit_id)
+    path = stored_path(current_app.config["UPLOADS"], sha)
+    if not path.exists():
+        abort(404)
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=ctype, as_attachment=True, download_name=name)
+
+
+# --- instances ----------------------------------------------------------------------------
+
+
+def _instance_or_404(instance_id: int) -> Instance:
+    with _service().db.unit_of_work(readonly=True) as uow:
+        instance = uow.session.get(Instance, instance_id)
+        if instance is None:
+            abort(404)
+        return instance
+
+
+@bp.get("/instances/<int:instance_id>")
+@rule(*ALL_ROLES, above=True)
+def instance(instance_id: int) -> Any:
+    found = _instance_or_404(instance_id)
+    guard(found.unit_id)
+    service = _service()
+    status = service.status(instance_id)
+    history = service.history(instance_id)
+    spec = service.registry.get(found.sop_key, found.sop_version)
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        done_steps = set(
+            s.scalars(select(Task.step_id).where(Task.instance_id == instance_id, Task.status == "done")).all()
+        )
+        signatures = list(s.scalars(select(Signature).where(Signature.instance_id == instance_id)))
+        versions = list(
+            s.scalars(
+                select(DocumentVersion)
+                .where(DocumentVersion.instance_id == instance_id)
+                .order_by(DocumentVersion.version)
+            )
+        )
+        fresh = s.get(Instance, instance_id)
+        assert fresh is not None
+        current_hash = sha256_text(document_content(s, fresh, spec.nama))
+        unit = s.get(Unit, found.unit_id)
+        assert unit is not None
+    svg = flowchart_svg(spec, done=done_steps, current=status.state if status.finished_at is None else None)
+    return render_template(
+        "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
+        signatures=signatures, versions=versions, current_hash=current_hash,
+    )  # fmt: skip
+
+
+@bp.get("/instances/<int:instance_id>/bagan.svg")
+@rule(*ALL_ROLES, above=True)
+def bagan(instance_id: int) -> Any:
+    found = _instance_or_404(instance_id)
+    guard(found.unit_id)
+    service = _service()
+    spec = service.registry.get(found.sop_key, found.sop_version)
+    with service.db.unit_of_work(readonly=True) as uow:
+        done_steps = set(
+            uow.session.scalars(
+                select(Task.step_id).where(Task.instance_id == instance_id, Task.status == "done")
+            ).all()
+        )
+    svg = flowchart_svg(spec, done=done_steps, current=found.state if found.finished_at is None else None)
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.get("/instances/<int:instance_id>/tracker")
+@rule(*MONITOR_ROLES, above=True)
+def tracker(instance_id: int) -> Any:
+    found = _instance_or_404(instance_id)
+    guard(found.unit_id)
+    try:
+        data = _perf().tracker(instance_id)
+    except InvalidInput as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for("main.instance", instance_id=instance_id))
+    seksi = request.args.get("seksi") or None
+    status = request.args.get("status") or None
+    owners = [o for o in data["owners"] if seksi is None or o["owner"].endswith(f".{seksi}") or o["owner"] == seksi]
+    if status:
+        owners = [dict(o, indicators=[i for i in o["indicators"] if i["status"] == status]) for o in owners]
+        owners = [o for o in owners if o["indicators"]]
+    return render_template("tracker.html", data=data, owners=owners, seksi=seksi, status=status, instance=found)
+
+
+@bp.post("/instances/<int:instance_id>/tracker/remind")
+@rule("tim_sakip", "admin")
+def remind(instance_id: int) -> Any:
+    found = _instance_or_404(instance_id)
+    guard(found.unit_id)
+    username = request.form.get("username", "")
+    service = _service()
+    now = service.clock()
+    with service.db.unit_of_work() as uow:
+        s = uow.session
+        person = s.scalar(select(Person).where(Person.username == username))
+        unit = s.get(Unit, found.unit_id)
+        assert unit is not None
+        if person is None or not any(h.unit_id == found.unit_id for h in holdings(s, person.id, now)):
+            abort(404)
+        day = local_date(now, unit.timezone).isoformat()
+        key = f"manual:{instance_id}:{person.id}:{day}"
+        if s.scalar(select(func.count(Notification.id)).where(Notification.dedupe_key == key)):
+            flash(_("Pengingat untuk %(user)s sudah dikirim hari ini.", user=username), "warning")
+            return redirect(url_for("main.tracker", instance_id=instance_id))
+        owed = [i["code"] for o in _perf().tracker(instance_id)["owners"] if username in o["people"]
+                for i in o["indicators"] if i["status"] in ("belum", "dikembalikan")]  # fmt: skip
+        s.add(
+            Notification(
+                person_id=person.id, created_at=now, kind="pengingat", dedupe_key=key,
+                subject=f"Pengingat dari Tim SAKIP: data kinerja {found.period}",
+                body="Mohon lengkapi realisasi: " + (", ".join(owed) if owed else "periksa tugas Anda"),
+            )
+        )  # fmt: skip
+        s.add(
+            AuditEvent(
+                instance_id=instance_id, task_id=None, at=now, actor_id=int(current_user.id),
+                actor=current_user.username, role="tim_sakip", acting_for=None, action="remind", step_id=None,
+                note=f"pengingat kepada {username}", from_state=found.state, to_state=found.state,
+            )
+        )  # fmt: skip
+        uow.commit()
+    flash(_("Pengingat dikirim kepada %(user)s.", user=username), "success")
+    return redirect(url_for("main.tracker", instance_id=instance_id))
+
+
+@bp.get("/rekap/<unit_code>/<period>")
+@rule(*MONITOR_ROLES, above=True)
+def rekap(unit_code: str, period: str) -> Any:
+    unit_id = _unit_id(unit_code)
+    guard(unit_id)
+    try:
+        data = _perf().rekap(unit_code, period)
+    except WorkflowError as exc:
+        _fail(exc)
+        return redirect(url_for("main.home"))
+    if request.args.get("format") == "xlsx":
+        from workflow.workbook import write_rekap_xlsx
+
+        buffer = io.BytesIO()
+        write_rekap_xlsx(data, buffer)  # type: ignore[arg-type]
+        buffer.seek(0)
+        return send_file(buffer, as_attachment=True, download_name=f"kertas-kerja-{unit_code}-{period}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    return render_template("rekap.html", data=data)
+
+
+def _unit_id(code: str) -> int:
+    with _service().db.unit_of_work(readonly=True) as uow:
+        unit_id = uow.session.scalar(select(Unit.id).where(Unit.code == code))
+        if unit_id is None:
+            abort(404)
+        return int(unit_id)
+
+
+@bp.get("/overview/<kabupaten>")
+@rule("bag_organisasi", "admin")
+def overview(kabupaten: str) -> Any:
+    guard(_unit_id(kabupaten))
+    data = overview_data(_service(), kabupaten)
+    return render_template("overview.html", data=data)
+
+
+@bp.get("/dashboard/<unit_code>/<int:year>")
+@rule(*ALL_ROLES, above=True)
+def dashboard(unit_code: str, year: int) -> Any:
+    guard(_unit_id(unit_code))
+    data = dashboard_data(_perf(), unit_code, year)
+    return render_template("dashboard.html", data=data, unit_code=unit_code, year=year)

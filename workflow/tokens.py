@@ -1,0 +1,44 @@
+"""Web passwords and API tokens: only hashes are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from workflow.models import ApiToken, Person
+from workflow.service import WorkflowService
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(service: WorkflowService, username: str) -> str:
+    """Issue a new API token for USERNAME and return it (it is shown once)."""
+    token = "sakip_" + secrets.token_urlsafe(32)
+    with service.db.unit_of_work() as uow:
+        person = service._person(uow.session, username)
+        uow.session.add(ApiToken(token_hash=token_hash(token), person_id=person.id, created_at=service.clock()))
+        uow.commit()
+    return token
+
+
+def set_password(service: WorkflowService, username: str, password: str) -> None:
+    with service.db.unit_of_work() as uow:
+        person = service._person(uow.session, username)
+        person.password_hash = generate_password_hash(password)
+        uow.commit()
+
+
+def set_all_passwords(service: WorkflowService, password: str) -> list[str]:
+    """Give every active person the same password (the demo); return their usernames."""
+    hashed = generate_password_hash(password)
+    with service.db.unit_of_work() as uow:
+        people = list(uow.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.username)))
+        for person in people:
+            person.password_hash = hashed
+        uow.commit()
+        return [p.username for p in people]
