@@ -235,6 +235,9 @@ def _unit_code(unit_id: int) -> str:
 def act(task_id: int) -> Any:
     action = request.form.get("action", "")
     note = request.form.get("note") or None
+    t, _instance, _spec, _step = _task_context(task_id)
+    if not _may_act(t):
+        abort(403)
     rows = {
         key[4:]: request.form.get(f"rownote-{key[4:]}", "")
         for key in request.form
@@ -253,6 +256,8 @@ def act(task_id: int) -> Any:
 @rule(logged_in=True)
 def realisasi(task_id: int) -> Any:
     t, instance, _spec, _step = _task_context(task_id)
+    if not _may_act(t):
+        abort(403)
     code = request.form.get("code", "")
     files = [(f.filename or "", f.read()) for f in request.files.getlist("evidence") if f and f.filename]
     sub = Submission(

@@ -1,0 +1,370 @@
+"""The web app through Flask's test client: the authorization matrix generated from the route
+table, CSRF, escaping, uploads, the login limit, cookies, and the JSON API driving a cycle."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ORG_FILE, ROOT, SOP_DIR
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from web import create_app
+from web.access import PUBLIC, RULES
+from workflow import schema
+from workflow.db import Database
+from workflow.demo import DEMO_VALUES
+from workflow.evidence import UploadSettings
+from workflow.models import Evidence, Indicator, Instance, Task, Unit
+from workflow.org import load_org, parse_org_file
+from workflow.performance import PerformanceService, Submission
+from workflow.service import WorkflowService
+from workflow.sop import SopRegistry
+from workflow.tokens import create_token, set_all_passwords
+from workflow.workbook import import_workbook
+
+PASSWORD = "rahasia-uji-1"
+S4 = "pengukuran-data-kinerja"
+USERS = ("camat", "sekcam", "kasubag", "staf", "kasi.pelayanan", "tim.sakip1", "organisasi", "admin")
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@dataclass
+class Site:
+    app: Flask
+    service: WorkflowService
+    perf: PerformanceService
+    instance_id: int
+    entry_task_id: int  # kasi.pelayanan's open data-entry task
+    evidence_id: int
+
+
+def _advance(service: WorkflowService, instance_id: int, state: str) -> None:
+    while (status := service.status(instance_id)).state != state:
+        for waiting in status.waiting_on:
+            actor = service.candidates(waiting.task_id)[0]
+            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
+            service.act(waiting.task_id, view.actions[0], actor)
+
+
+def build_site(url: str, uploads: Path, max_bytes: int = 10 * 1024 * 1024) -> Site:
+    db = Database.from_url(url)
+    schema.upgrade(db.engine)
+    service = WorkflowService(db, SopRegistry.from_directory(SOP_DIR))
+    with db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(ORG_FILE))
+        uow.commit()
+    set_all_passwords(service, PASSWORD)
+    import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    _advance(service, instance_id, "pengukuran_asn")
+    settings = UploadSettings(uploads, max_bytes)
+    perf = PerformanceService(db, service.registry, uploads=settings)
+    entered = perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="402", denominator="402",
+                                     files=[("bukti.pdf", PDF)]))  # fmt: skip
+    with db.unit_of_work(readonly=True) as uow:
+        evidence_id = uow.session.scalar(select(Evidence.id))
+        assert evidence_id is not None
+    app = create_app(
+        {"DATABASE_URL": url, "SOP_DIR": str(SOP_DIR), "SECRET_KEY": "test-secret", "UPLOADS": settings,
+         "TESTING": True}
+    )  # fmt: skip
+    return Site(app, service, perf, instance_id, int(entered["task_id"]), int(evidence_id))
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    built = build_site(f"sqlite:///{tmp_path / 'web.db'}", tmp_path / "uploads")
+    yield built
+    built.service.db.dispose()
+
+
+def csrf_of(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def login(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(client)})
+    assert response.status_code == 302, (username, response.status_code)
+    return client
+
+
+# --- the authorization matrix -------------------------------------------------------------
+
+
+def _samples(site: Site) -> dict[str, dict[str, Any]]:
+    """URL arguments for every endpoint that takes some; a new route must be added here."""
+    instance, task, evidence = site.instance_id, site.entry_task_id, site.evidence_id
+    return {
+        "main.task": {"task_id": task},
+        "main.act": {"task_id": task},
+        "main.realisasi": {"task_id": task},
+        "main.evidence": {"evidence_id": evidence},
+        "main.instance": {"instance_id": instance},
+        "main.bagan": {"instance_id": instance},
+        "main.tracker": {"instance_id": instance},
+        "main.remind": {"instance_id": instance},
+        "main.rekap": {"unit_code": "kutorejo", "period": "2024-TW1"},
+        "main.overview": {"kabupaten": "mojokerto"},
+        "main.dashboard": {"unit_code": "kutorejo", "year": 2024},
+        "auth.language": {"code": "en"},
+        "calendar_feed": {"token": "nope"},
+        "api.act": {"task_id": task, "action": "done"},
+        "api.history": {"instance_id": instance},
+        "static": {"filename": "sakip.css"},
+        "bootstrap.static": {"filename": "css/bootstrap.min.css"},
+    }
+
+
+# Harmless bodies for the POST routes: each reaches its authorization check, and an allowed user
+# gets a refusal of the bad input (no state changes), never a 403.
+POST_BODIES: dict[str, dict[str, str]] = {
+    "main.act": {"action": "bogus"},
+    "main.realisasi": {"code": "NOPE", "value": "1"},
+    "main.remind": {"username": "nobody"},
+}
+
+
+def _roles_in(site: Site) -> dict[str, dict[str, set[str]]]:
+    """username -> unit code -> roles held now (from the organisation file)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for person in parse_org_file(ORG_FILE).people:
+        for a in person.assignments:
+            if a.valid_to is None:
+                out.setdefault(person.username, {}).setdefault(a.unit, set()).add(a.role)
+    return out
+
+
+def _object_unit(endpoint: str) -> str:
+    return "mojokerto" if endpoint == "main.overview" else "kutorejo"
+
+
+def _expected(site: Site, endpoint: str, username: str | None) -> bool:
+    rule = RULES[endpoint]
+    if rule.kind == PUBLIC:
+        return True
+    if username is None:
+        return False
+    if rule.kind == "logged_in":
+        if endpoint in ("main.task", "main.act", "main.realisasi"):
+            return username in site.service.candidates(site.entry_task_id)
+        return True
+    if username == "admin":
+        return "admin" in rule.roles or True
+    held = _roles_in(site).get(username, {})
+    unit = _object_unit(endpoint)
+    units = [unit, "mojokerto"] if rule.above and unit != "mojokerto" else [unit]
+    return any(held.get(u, set()) & set(rule.roles) for u in units)
+
+
+def test_every_route_has_a_rule_and_the_matrix_holds_for_every_role(site: Site) -> None:
+    app = site.app
+    endpoints = sorted({r.endpoint for r in app.url_map.iter_rules()})
+    missing = [e for e in endpoints if e not in RULES]
+    assert missing == [], f"routes without an access rule: {missing}"
+    samples = _samples(site)
+    clients: dict[str | None, FlaskClient] = {None: app.test_client()}
+    clients.update({u: login(app, u) for u in USERS})
+    checked = 0
+    for url_rule in app.url_map.iter_rules():
+        endpoint = url_rule.endpoint
+        if endpoint.startswith("api."):
+            continue  # the API authenticates by token: see the API tests
+        args = {a: samples[endpoint][a] for a in url_rule.arguments} if url_rule.arguments else {}
+        assert set(url_rule.arguments) <= set(samples.get(endpoint, {})), f"add sample arguments for {endpoint}"
+        path = url_rule.build(args, append_unknown=False)[1]  # type: ignore[index]
+        method = "POST" if "POST" in (url_rule.methods or set()) else "GET"
+        for username, client in clients.items():
+            if endpoint == "auth.logout" or (endpoint == "auth.login" and method == "POST"):
+                continue  # checked in their own tests: they end or start the session
+            if method == "POST":
+                data = dict(POST_BODIES.get(endpoint, {}))
+                data["csrf_token"] = csrf_of(client, "/login" if username is None else "/")
+                response = client.post(path, data=data)
+            else:
+                response = client.get(path)
+            response.close()  # a static file answers with an open file
+            allowed = _expected(site, endpoint, username)
+            status = response.status_code
+            where = (endpoint, username, status)
+            if allowed:
+                assert status != 403 and status < 500, where
+            elif username is None:
+                assert status == 302 and "/login" in response.headers["Location"], where
+            else:
+                assert status == 403, where
+            checked += 1
+    assert checked > 150  # every route, every role
+
+
+# --- CSRF, escaping, uploads, login, cookies -----------------------------------------------
+
+
+def test_a_post_without_its_csrf_token_is_rejected_and_changes_nothing(site: Site) -> None:
+    client = login(site.app, "camat")
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        open_before = uow.session.scalar(select(func.count(Task.id)).where(Task.status == "open"))
+    response = client.post(f"/tasks/{site.entry_task_id}/act", data={"action": "done"})
+    assert response.status_code == 400
+    client2 = login(site.app, "kasi.pelayanan")
+    assert client2.post(f"/tasks/{site.entry_task_id}/act", data={"action": "done"}).status_code == 400
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        assert uow.session.scalar(select(func.count(Task.id)).where(Task.status == "open")) == open_before
+
+
+def test_script_in_a_note_or_an_indicator_name_is_escaped(site: Site) -> None:
+    evil = "<script>alert('x')</script>"
+    with site.service.db.unit_of_work() as uow:
+        indicator = uow.session.scalar(select(Indicator).where(Indicator.code == "KL-1"))
+        assert indicator is not None
+        indicator.name = f"Pelayanan {evil}"
+        uow.commit()
+    client = login(site.app, "kasi.pelayanan")
+    token = csrf_of(client, f"/tasks/{site.entry_task_id}")
+    client.post(f"/tasks/{site.entry_task_id}/realisasi",
+                data={"code": "7.01.02.2.04", "value": "101", "note": evil, "csrf_token": token})  # fmt: skip
+    entry = client.get(f"/tasks/{site.entry_task_id}").get_data(as_text=True)
+    timeline = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    for page in (entry, timeline):
+        assert evil not in page
+        assert "&lt;script&gt;" in page
+
+
+def test_an_oversized_or_disguised_upload_is_refused_with_a_message_and_nothing_stored(tmp_path: Path) -> None:
+    site = build_site(f"sqlite:///{tmp_path / 'u.db'}", tmp_path / "uploads", max_bytes=2048)
+    client = login(site.app, "kasi.pelayanan")
+    page = f"/tasks/{site.entry_task_id}"
+    before = sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file())
+    for name, data, reason in (
+        ("besar.pdf", b"%PDF-1.4\n" + b"0" * 4096, "melebihi batas"),
+        ("bukti.pdf", b"MZ\x90\x00" + b"\x00" * 64, "program"),
+    ):
+        response = client.post(
+            f"{page}/realisasi",
+            data={"code": "7.01.02.2.04", "value": "101", "csrf_token": csrf_of(client, page),
+                  "evidence": (__import__("io").BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )  # fmt: skip
+        assert response.status_code == 302
+        shown = client.get(page).get_data(as_text=True)
+        assert reason in shown and "entry-error" in shown
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        assert uow.session.scalar(select(func.count(Evidence.id))) == 1  # only the fixture's own bukti
+        assert uow.session.scalar(select(Instance.state).where(Instance.id == site.instance_id)) == "pengukuran_asn"
+    assert sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()) == before
+    site.service.db.dispose()
+
+
+def test_logins_are_limited_after_five_failures_and_a_wrong_password_is_refused(site: Site) -> None:
+    client = site.app.test_client()
+    for _ in range(5):
+        bad = client.post("/login", data={"username": "sekcam", "password": "salah", "csrf_token": csrf_of(client)})
+        assert bad.status_code == 401
+    locked = client.post("/login", data={"username": "sekcam", "password": PASSWORD, "csrf_token": csrf_of(client)})
+    assert locked.status_code == 429
+    assert "Terlalu banyak percobaan" in locked.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still not logged in
+
+
+def test_session_cookie_is_httponly_and_samesite_and_remember_me_is_off(site: Site) -> None:
+    client = site.app.test_client()
+    response = client.post("/login", data={"username": "camat", "password": PASSWORD, "csrf_token": csrf_of(client)})
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("sakip_session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert not any(c.startswith("remember_token=") for c in cookies)
+
+
+def test_the_plt_switch_shows_on_every_page_and_is_recorded_in_the_action(tmp_path: Path) -> None:
+    site = build_site(f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "uploads")
+    from workflow.models import Person, RoleAssignment
+
+    with site.service.db.unit_of_work() as uow:
+        s = uow.session
+        sekcam = s.scalar(select(Person).where(Person.username == "sekcam"))
+        unit = s.scalar(select(Unit).where(Unit.code == "kutorejo"))
+        assert sekcam is not None and unit is not None
+        s.add(RoleAssignment(person_id=sekcam.id, unit_id=unit.id, role="camat", acting=True))
+        uow.commit()
+    second = site.service.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
+    nota = site.service.status(second).waiting_on[0].task_id
+    client = login(site.app, "sekcam")
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="plt-switch"' in home and f'data-task="{nota}"' not in home  # not acting: not shown
+    client.post("/plt", data={"csrf_token": csrf_of(client, "/"), "next": "/"})
+    acting_home = client.get("/").get_data(as_text=True)
+    assert 'id="plt-badge"' in acting_home and f'data-task="{nota}"' in acting_home
+    assert 'id="plt-badge"' in client.get(f"/instances/{second}").get_data(as_text=True)
+    client.post(f"/tasks/{nota}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
+    event = next(e for e in site.service.history(second) if e.action == "done")
+    assert (event.actor, event.acting_for) == ("sekcam", "camat")
+    site.service.db.dispose()
+
+
+# --- the JSON API --------------------------------------------------------------------------
+
+
+def test_the_api_drives_a_cycle_with_tokens_and_answers_401_403_409_422(site: Site) -> None:
+    client = site.app.test_client()
+    tokens = {u: create_token(site.service, u) for u in ("camat", "sekcam", "tim.sakip1", "kasi.trantib")}
+
+    def call(method: str, path: str, user: str | None, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
+        return client.open(path, method=method, json=body, headers=headers)
+
+    assert call("GET", "/api/v1/tasks", None).status_code == 401
+    assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer nope"}).status_code == 401
+    started = call("POST", "/api/v1/instances", "camat", {"sop_key": S4, "unit": "kutorejo", "period": "2024-TW2"})
+    assert started.status_code == 201
+    instance_id = started.get_json()["instance_id"]
+    assert call("POST", "/api/v1/instances", "camat", {"sop_key": S4, "unit": "kutorejo"}).status_code == 422
+    again = call("POST", "/api/v1/instances", "camat", {"sop_key": S4, "unit": "kutorejo", "period": "2024-TW2"})
+    assert again.status_code == 409
+    tasks = call("GET", "/api/v1/tasks", "camat").get_json()
+    nota = next(t for t in tasks if t["instance_id"] == instance_id)
+    assert set(nota) >= {"id", "step_id", "actions", "due_at"} and nota["step_id"] == "nota_dinas"
+    assert call("POST", f"/api/v1/tasks/{nota['id']}/done", "kasi.trantib", {}).status_code == 403
+    assert call("POST", f"/api/v1/tasks/{nota['id']}/done", "camat", {"note": 5}).status_code == 422
+    done = call("POST", f"/api/v1/tasks/{nota['id']}/done", "camat", {"note": "Nota Dinas 065/1/416-307/2024"})
+    assert done.status_code == 200
+    assert done.get_json()["task"]["status"] == "done" and done.get_json()["instance"]["state"] == "rapat_arahan"
+    assert call("POST", f"/api/v1/tasks/{nota['id']}/done", "camat", {}).status_code == 409
+    rapat = next(t for t in call("GET", "/api/v1/tasks", "sekcam").get_json() if t["instance_id"] == instance_id)
+    assert call("POST", f"/api/v1/tasks/{rapat['id']}/done", "sekcam", {}).status_code == 200
+    history = call("GET", f"/api/v1/instances/{instance_id}/history", "tim.sakip1").get_json()
+    assert [e["action"] for e in history] == ["start", "done", "done"]
+    assert call("GET", "/api/v1/instances/999999/history", "camat").status_code == 404
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert set(spec["paths"]) == {
+        "/api/v1/tasks", "/api/v1/tasks/{task_id}/{action}", "/api/v1/instances/{instance_id}/history",
+        "/api/v1/instances",
+    }  # fmt: skip
+
+
+def test_data_entry_page_shows_targets_and_inline_errors_in_indonesian(site: Site) -> None:
+    client = login(site.app, "kasi.pelayanan")
+    page = f"/tasks/{site.entry_task_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert 'id="row-KL-1"' in html and 'id="row-7.01.02.2.04"' in html
+    client.post(
+        f"{page}/realisasi", data={"code": "7.01.02.2.04", "value": "1.234", "csrf_token": csrf_of(client, page)}
+    )
+    shown = client.get(page).get_data(as_text=True)
+    assert "dapat dibaca dua cara" in shown
+    value = DEMO_VALUES["7.01.02.2.04"][0]
+    saved = client.post(f"{page}/realisasi", data={"code": "7.01.02.2.04", "value": value, "note": "Register PATEN",
+                                                   "csrf_token": csrf_of(client, page)})  # fmt: skip
+    assert saved.status_code == 302
+    assert 'data-status="dikirim"' in client.get(page).get_data(as_text=True)
