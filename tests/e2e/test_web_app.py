@@ -368,3 +368,36 @@ def test_data_entry_page_shows_targets_and_inline_errors_in_indonesian(site: Sit
                                                    "csrf_token": csrf_of(client, page)})  # fmt: skip
     assert saved.status_code == 302
     assert 'data-status="dikirim"' in client.get(page).get_data(as_text=True)
+
+
+def test_english_is_selectable_and_indonesian_is_the_default(site: Site) -> None:
+    client = site.app.test_client()
+    assert "Masuk ke Alur SAKIP" in client.get("/login").get_data(as_text=True)
+    client.post("/lang/en", data={"csrf_token": csrf_of(client), "next": "/login"})
+    assert "Log in to Alur SAKIP" in client.get("/login").get_data(as_text=True)
+
+
+def test_every_ui_string_has_an_english_translation_and_the_compiled_catalogue_is_current(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    web = ROOT / "web"
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [str(Path(sys.executable).with_name("pybabel")), "extract", "-F", str(web / "babel.cfg"), "-k", "_",
+         "-o", str(pot), str(web)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    po_path = web / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as f:
+        po = {m.id: m.string for m in read_po(f) if m.id}
+    with po_path.with_suffix(".mo").open("rb") as f:
+        mo = {m.id: m.string for m in read_mo(f) if m.id}
+    assert wanted - set(po) == set(), "run web/translations/build.py"
+    assert [m for m in wanted if not po[m]] == []
+    assert mo == po  # the .mo is compiled from this .po

@@ -1,0 +1,409 @@
+"""The web UI end to end in a real browser (Debian's Chromium, driven by Playwright).
+
+A real `sakip serve` process answers on loopback over a SQLite file holding Kutorejo's
+organisation and its 2024 indicators. One Pengukuran Data Kinerja cycle (S4, version 2) runs
+through the pages as its users would: each role logs in on /login, opens its task from the
+beranda and presses the page's buttons. Kasi Pelayanan enters its realisasi on the entry page;
+the other ASN of the fan-out enter theirs through the service layer, as `sakip demo` does, to
+keep the test fast. The sekcam returns one row with a note, its owner corrects it, the Camat
+signs, the Tim SAKIP archives. Screenshots of the main pages are kept under tmp_path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ORG_FILE, ROOT, SOP_DIR, free_port, missing_service
+
+from workflow.db import Database
+from workflow.demo import DEMO_VALUES, SHORTFALL_NOTE
+from workflow.errors import InvalidInput
+from workflow.performance import PerformanceService, Submission
+from workflow.service import WorkflowService
+from workflow.sop import SopRegistry
+from workflow.tokens import create_token, set_all_passwords
+
+SAKIP = str(Path(sys.executable).with_name("sakip"))
+CHROMIUM = Path("/usr/bin/chromium")
+WORKBOOK = ROOT / "examples" / "kutorejo-2024.xlsx"
+S4 = "pengukuran-data-kinerja"
+PERIOD = "2024-TW1"
+PASSWORD = "rahasia-demo"
+ENTERED_IN_BROWSER = "kasi.pelayanan"
+GENERAL_NOTE = "Mohon Kasi Pelayanan mencocokkan KL-1 dengan register PATEN sebelum laporan dinaikkan."
+ROW_NOTE = "Jumlah pelayanan sesuai standar belum cocok dengan register PATEN; mohon dicek ulang."
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class Server:
+    base: str
+    db_url: str
+    service: WorkflowService
+    perf: PerformanceService
+
+
+def _sakip(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([SAKIP, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, (args, result.stdout, result.stderr)
+    return result.stdout
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    db_url = f"sqlite:///{tmp_path / 'sakip.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")} | {
+        "SAKIP_DATABASE_URL": db_url,
+        "SAKIP_SECRET_KEY": "browser-e2e-secret",
+        "SAKIP_UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    _sakip(env, "init")
+    assert "13 people" in _sakip(env, "org", "load", str(ORG_FILE))
+    _sakip(env, "data", "import", str(WORKBOOK), "--unit", "kutorejo", "--year", "2024", "--as", "admin")
+
+    db = Database.from_url(db_url)
+    registry = SopRegistry.from_directory(SOP_DIR)
+    service = WorkflowService(db, registry)
+    perf = PerformanceService(db, registry, clock=service.clock)
+    assert {"camat", "sekcam", "kasi.pelayanan", "tim.sakip1"} <= set(set_all_passwords(service, PASSWORD))
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [SAKIP, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"sakip serve exited early:\n{log_path.read_text()}"
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    if json.loads(response.read())["status"] == "ok":
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert time.monotonic() < deadline, f"no /healthz within 30 s:\n{log_path.read_text()}"
+            time.sleep(0.1)
+        yield Server(base, db_url, service, perf)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        db.dispose()
+
+
+def _start_through_the_api(server: Server) -> int:
+    token = create_token(server.service, "camat")
+    body = json.dumps({"sop_key": S4, "unit": "kutorejo", "period": PERIOD}).encode()
+    request = urllib.request.Request(
+        f"{server.base}/api/v1/instances",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        started = json.loads(response.read())
+    assert started["state"] == "nota_dinas"
+    return int(started["instance_id"])
+
+
+def _enter_other_asn(server: Server, instance_id: int) -> list[str]:
+    """Every ASN but the one who uses the browser enters what it owes and finishes, as the demo does."""
+    service, perf = server.service, server.perf
+    finished = []
+    for waiting in service.status(instance_id).waiting_on:
+        assert waiting.step_id == "pengukuran_asn"
+        user = service.candidates(waiting.task_id)[0]
+        if user == ENTERED_IN_BROWSER:
+            continue
+        for code in perf.owed(waiting.task_id):
+            raw = DEMO_VALUES[code][0]
+            if raw is None:
+                sub = Submission(user, code, PERIOD, pending=True, note="Belum dirilis oleh sumber data")
+            elif "/" in raw:
+                top, bottom = raw.split("/")
+                sub = Submission(user, code, PERIOD, numerator=top, denominator=bottom)
+            else:
+                sub = Submission(user, code, PERIOD, value=raw)
+            try:
+                perf.submit(sub)
+            except InvalidInput as exc:
+                assert "catatan" in str(exc)
+                perf.submit(dataclasses.replace(sub, note=SHORTFALL_NOTE))
+        assert perf.owed(waiting.task_id) == []
+        service.act(waiting.task_id, "done", user)
+        finished.append(user)
+    return finished
+
+
+def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server: Server, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        missing_service(f"{CHROMIUM} is not installed (Debian package chromium)")
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    base = server.base
+
+    def shot(page: Page, name: str) -> None:
+        page.screenshot(path=str(shots / f"{name}.png"))
+
+    def by_id(page: Page, element_id: str):  # type: ignore[no-untyped-def]
+        return page.locator(f'[id="{element_id}"]')  # indicator codes hold dots: no #id selector
+
+    def login(page: Page, username: str, screenshot: str | None = None) -> None:
+        page.goto(f"{base}/login")
+        expect(page.locator("h1")).to_have_text("Masuk ke Alur SAKIP")
+        if screenshot:
+            shot(page, screenshot)
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        expect(page).to_have_url(f"{base}/")
+        expect(page.locator("#whoami")).to_contain_text(f"({username})")
+
+    def logout(page: Page) -> None:
+        page.click("#logout")
+        expect(page).to_have_url(re.compile(r"/login$"))
+        page.goto(f"{base}/")
+        expect(page).to_have_url(re.compile(r"/login\?next="))  # logged out for real
+
+    def open_task(page: Page, step: str) -> None:
+        """Open STEP's task from the beranda: its inbox, else the queue of the user's roles."""
+        page.goto(f"{base}/")
+        row = page.locator(f'#task-table tr[data-step="{step}"]')
+        if row.count() == 0:
+            page.click("#tab-queue")
+            expect(page).to_have_url(re.compile(r"box=queue"))
+        expect(row).to_have_count(1)
+        row.get_by_role("link", name="Buka").click()
+        expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+
+    def press(page: Page, button: str, state: str) -> None:
+        """Press an action button; the instance page then shows the state the cycle moved to."""
+        page.click(button)
+        expect(page).to_have_url(f"{base}/instances/{instance_id}")
+        expect(page.locator(".alert-success")).to_contain_text("tercatat")
+        expect(page.locator("#instance-state")).to_have_text(state)
+
+    def do_steps(page: Page, username: str, steps: list[tuple[str, str]]) -> None:
+        login(page, username)
+        for step, next_state in steps:
+            open_task(page, step)
+            press(page, "#action-done", next_state)
+        logout(page)
+
+    def save(page: Page, code: str, **fields: str) -> None:
+        card = by_id(page, f"row-{code}")
+        for name, value in fields.items():
+            card.locator(f'input[name="{name}"]').fill(value)
+        by_id(page, f"save-{code}").click()
+        expect(page).to_have_url(re.compile(rf"/tasks/\d+#row-{re.escape(code)}$"))
+
+    instance_id = _start_through_the_api(server)
+    started = time.monotonic()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+
+            # A wrong password is refused on the page, in Indonesian.
+            page.goto(f"{base}/login")
+            page.fill("#username", "camat")
+            page.fill("#password", "salah")
+            page.click("#login-submit")
+            expect(page.locator(".alert-danger")).to_have_text("Nama pengguna atau kata sandi salah.")
+
+            # 1. The Camat's nota dinas, opened from the beranda.
+            login(page, "camat", screenshot="01-login")
+            row = page.locator('#task-table tr[data-step="nota_dinas"]')
+            expect(row).to_contain_text("Nota Dinas pengukuran")
+            expect(row).to_contain_text(f"kutorejo · {PERIOD}")
+            shot(page, "02-beranda-camat")
+            open_task(page, "nota_dinas")
+            expect(page.locator("h1")).to_have_text("1. Nota Dinas pengukuran")
+            press(page, "#action-done", "rapat_arahan")
+            logout(page)
+
+            # 2-4. The sekcam's rapat arahan, the Tim SAKIP's plan and method.
+            do_steps(page, "sekcam", [("rapat_arahan", "rencana_kegiatan")])
+            do_steps(page, "tim.sakip1", [("rencana_kegiatan", "metodologi"), ("metodologi", "pengukuran_asn")])
+
+            # 5. The ASN fan-out: the others through the service, Kasi Pelayanan in the browser.
+            others = _enter_other_asn(server, instance_id)
+            assert len(others) >= 5 and ENTERED_IN_BROWSER not in others
+            assert [w.assignee or w.role for w in server.service.status(instance_id).waiting_on] == [ENTERED_IN_BROWSER]
+            login(page, ENTERED_IN_BROWSER)
+            open_task(page, "pengukuran_asn")
+            expect(page.locator("h1")).to_contain_text("Pengukuran capaian oleh seluruh ASN")
+            cards = page.locator("[id^='row-']")
+            expect(cards).to_have_count(3)
+            for code in ("KL-1", "7.01.02.2.04", "7.01.02.2.04.02"):
+                expect(by_id(page, f"row-{code}")).to_have_attribute("data-status", "belum")
+            expect(by_id(page, "row-KL-1").locator('input[name="numerator"]')).to_be_visible()
+            expect(by_id(page, "row-KL-1").locator('input[name="value"]')).to_have_count(0)
+            shot(page, "03-entry-empty")
+
+            # Finishing before everything is entered is refused, naming what is missing.
+            page.click("#action-done")
+            expect(page.locator(".alert-danger")).to_contain_text("belum lengkap")
+            expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
+            entry_url = page.url
+
+            # An ambiguous number is refused inline, in Indonesian, on its own card.
+            save(page, "7.01.02.2.04", value="1.234")
+            error = by_id(page, "row-7.01.02.2.04").locator(".entry-error")
+            expect(error).to_contain_text("dua cara")
+            expect(page.locator(".entry-error")).to_have_count(1)
+            expect(by_id(page, "row-7.01.02.2.04")).to_have_attribute("data-status", "belum")
+            shot(page, "04-entry-error")
+
+            save(page, "KL-1", numerator="402", denominator="402")
+            expect(page.locator(".alert-success")).to_contain_text("Realisasi KL-1 tersimpan")
+            expect(page.locator(".entry-error")).to_have_count(0)  # the error was shown once
+            save(page, "7.01.02.2.04", value="170")
+            expect(page.locator(".alert-success")).to_contain_text("Realisasi 7.01.02.2.04 tersimpan")
+            save(page, "7.01.02.2.04.02", value="4")
+            for code in ("KL-1", "7.01.02.2.04", "7.01.02.2.04.02"):
+                expect(by_id(page, f"row-{code}")).to_have_attribute("data-status", "dikirim")
+            expect(by_id(page, "row-KL-1")).to_contain_text("Capaian: 100,00%")
+            expect(by_id(page, "row-KL-1").locator('input[name="numerator"]')).to_have_value("402")
+            expect(by_id(page, "row-7.01.02.2.04").locator('input[name="value"]')).to_have_value("170")
+            shot(page, "05-entry-filled")
+            press(page, "#action-done", "evaluasi")  # the last ASN closes the fan-out
+            logout(page)
+
+            # 6-8. The Tim SAKIP evaluates, recaps and reports.
+            tim_steps = [("evaluasi", "rekap"), ("rekap", "lapor_rekap"), ("lapor_rekap", "reviu_sekcam")]
+            do_steps(page, "tim.sakip1", tim_steps)
+
+            # 9. The sekcam returns the KL-1 row with a note.
+            login(page, "sekcam")
+            open_task(page, "reviu_sekcam")
+            table = page.locator("#rekap-table")
+            expect(table.locator('tr[data-code="KL-1"]')).to_contain_text("402")
+            expect(table.locator('tr[data-code="7.01.02.2.04"]')).to_contain_text("170")
+            expect(page.locator("#changes")).to_have_count(0)  # the first version has nothing to compare
+            page.check("#row-KL-1")
+            page.fill("#rownote-KL-1", ROW_NOTE)
+            page.fill("#note", GENERAL_NOTE)
+            shot(page, "06-review-return")
+            press(page, "#action-return", "pengukuran_asn")
+            expect(page.locator("#timeline li[data-action='return']")).to_contain_text(ROW_NOTE)
+            logout(page)
+
+            # Kasi Pelayanan, on a phone, sees the returned row with its note and corrects it.
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            phone.set_default_timeout(TIMEOUT_MS)
+            mobile = phone.new_page()
+            login(mobile, ENTERED_IN_BROWSER)
+            returned = mobile.locator('#task-table tr[data-step="pengukuran_asn"]')
+            expect(returned).to_contain_text("Dikembalikan")
+            expect(returned).to_contain_text(ROW_NOTE)
+            open_task(mobile, "pengukuran_asn")
+            assert mobile.url != entry_url  # a new task of the second round
+            expect(mobile.locator("#return-note")).to_contain_text(ROW_NOTE)
+            kl1 = by_id(mobile, "row-KL-1")
+            expect(kl1).to_have_attribute("data-status", "dikembalikan")
+            expect(kl1).to_have_class(re.compile(r"\bborder-danger\b"))
+            expect(kl1.locator(".alert-danger")).to_contain_text(f"Catatan reviu: {ROW_NOTE}")
+            expect(by_id(mobile, "row-7.01.02.2.04")).to_have_attribute("data-status", "diterima")
+            kl1.scroll_into_view_if_needed()
+            shot(mobile, "07-entry-returned-phone")
+            overflow = mobile.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the entry page scrolls sideways on a phone by {overflow}px"
+            save(mobile, "KL-1", numerator="402", denominator="402", note="Dicocokkan dengan register PATEN.")
+            expect(by_id(mobile, "row-KL-1")).to_have_attribute("data-status", "dikirim")
+            press(mobile, "#action-done", "evaluasi")
+            phone.close()
+
+            do_steps(page, "tim.sakip1", tim_steps)
+
+            # 9 again: the sekcam sees the second version, with the changed note, and approves.
+            login(page, "sekcam")
+            open_task(page, "reviu_sekcam")
+            expect(page.locator("text=Versi draf")).to_contain_text("v2")
+            expect(page.locator("#changes")).to_contain_text("KL-1 note")
+            press(page, "#action-approve", "lapor_camat")
+            logout(page)
+
+            # 10. The Camat signs the report; the page shows the SHA-256 of what is signed.
+            login(page, "camat")
+            open_task(page, "lapor_camat")
+            expect(page.locator("h1")).to_have_text("10. Laporan hasil pengukuran kepada Camat")
+            doc_hash = page.locator("#doc-hash").inner_text()
+            assert re.fullmatch(r"[0-9a-f]{64}", doc_hash), doc_hash
+            expect(page.locator('#rekap-table tr[data-code="KL-1"]')).to_contain_text("diterima")
+            expect(page.locator("#rekap-table input[type=checkbox]")).to_have_count(0)
+            shot(page, "08-sign")
+            press(page, "#action-sign", "arsip")
+            expect(page.locator("#signatures")).to_contain_text(doc_hash[:16])
+            logout(page)
+
+            # 11. The Tim SAKIP archives; the instance page tells the whole story.
+            login(page, "tim.sakip1")
+            open_task(page, "arsip")
+            press(page, "#action-archive", "selesai")
+            timeline = page.locator("#timeline li")
+            actions = timeline.evaluate_all("items => items.map(li => li.dataset.action)")
+            assert actions[0] == "start" and actions[-1] == "archive", actions
+            assert actions.count("return") == 1 and actions.count("sign") == 1, actions
+            assert actions.count("realisasi") == 4, actions  # the three entries and the correction
+            back = page.locator("#timeline li[data-action='return']")
+            expect(back).to_contain_text("sekcam")
+            expect(back).to_contain_text(GENERAL_NOTE)
+            expect(back).to_contain_text(f"KL-1: {ROW_NOTE}")
+            expect(back).to_contain_text("reviu_sekcam → pengukuran_asn")
+            signatures = page.locator("#signatures li")
+            expect(signatures).to_have_count(1)
+            expect(signatures).to_contain_text("tanda_tangan · camat [camat]")
+            expect(signatures.locator(".sig-ok")).to_have_text("sesuai")
+            expect(page.locator("#bagan svg")).to_be_visible()
+            shot(page, "09-instance")
+
+            page.goto(f"{base}/instances/{instance_id}/tracker")
+            expect(page.locator("#progress")).to_have_text("100%")
+            expect(page.locator("#tracker-table")).to_contain_text("KL-1: diterima")
+            expect(page.locator("#tracker-table .bg-danger")).to_have_count(0)
+            shot(page, "10-tracker")
+            context.close()
+        finally:
+            browser.close()
+
+    elapsed = time.monotonic() - started
+    assert server.service.status(instance_id).state == "selesai"
+    expected = [
+        "01-login", "02-beranda-camat", "03-entry-empty", "04-entry-error", "05-entry-filled",
+        "06-review-return", "07-entry-returned-phone", "08-sign", "09-instance", "10-tracker",
+    ]  # fmt: skip
+    for name in expected:
+        path = shots / f"{name}.png"
+        assert path.is_file() and path.stat().st_size > 1000, path
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    print(f"\nbrowser cycle took {elapsed:.1f} s; screenshots in {shots}")
