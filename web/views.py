@@ -364,6 +364,21 @@ def bagan(instance_id: int) -> Any:
     return Response(svg, mimetype="image/svg+xml")
 
 
+@bp.get("/sop/<key>/v<int:version>.bpmn")
+@rule(logged_in=True)  # SOP definitions are not any unit's data
+def sop_bpmn(key: str, version: int) -> Any:
+    """The SOP version as BPMN 2.0 with its diagram, for Camunda Modeler, bpmn.io and the like."""
+    from workflow.bpmn import export_bpmn
+
+    try:
+        spec = _service().registry.get(key, version)
+    except KeyError:
+        abort(404)
+    response = Response(export_bpmn(spec), mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{key}.v{version}.bpmn"'
+    return response
+
+
 @bp.get("/instances/<int:instance_id>/tracker")
 @rule(*MONITOR_ROLES, above=True)
 def tracker(instance_id: int) -> Any:

@@ -374,7 +374,9 @@ def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server:
             actions = timeline.evaluate_all("items => items.map(li => li.dataset.action)")
             assert actions[0] == "start" and actions[-1] == "archive", actions
             assert actions.count("return") == 1 and actions.count("sign") == 1, actions
-            assert actions.count("realisasi") == 4, actions  # the three entries and the correction
+            mine = page.locator("#timeline li[data-action='realisasi']", has_text=f"{ENTERED_IN_BROWSER} [asn]")
+            expect(mine).to_have_count(4)  # Kasi Pelayanan's three entries and the correction; not the refused one
+            expect(mine.last).to_contain_text("KL-1 2024-TW1: 402/402 (sebelumnya 402/402)")
             back = page.locator("#timeline li[data-action='return']")
             expect(back).to_contain_text("sekcam")
             expect(back).to_contain_text(GENERAL_NOTE)

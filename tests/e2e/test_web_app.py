@@ -114,6 +114,7 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
         "main.evidence": {"evidence_id": evidence},
         "main.instance": {"instance_id": instance},
         "main.bagan": {"instance_id": instance},
+        "main.sop_bpmn": {"key": S4, "version": 2},
         "main.tracker": {"instance_id": instance},
         "main.remind": {"instance_id": instance},
         "main.rekap": {"unit_code": "kutorejo", "period": "2024-TW1"},
