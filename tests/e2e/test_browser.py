@@ -162,6 +162,8 @@ def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server:
         missing_service(f"{CHROMIUM} is not installed (Debian package chromium)")
     from playwright.sync_api import Page, expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
+
     shots = tmp_path / "screenshots"
     shots.mkdir()
     base = server.base
@@ -316,6 +318,10 @@ def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server:
             shot(page, "06-review-return")
             press(page, "#action-return", "pengukuran_asn")
             expect(page.locator("#timeline li[data-action='return']")).to_contain_text(ROW_NOTE)
+            page.goto(f"{base}/instances/{instance_id}/tracker")  # the sekcam follows the correction
+            expect(page.locator("#tracker-table")).to_contain_text("KL-1: dikembalikan")
+            expect(page.locator("#tracker-table .bg-danger")).to_have_count(1)
+            expect(page.locator("#progress")).to_have_text("93,33%")  # 14 of 15 rows stand, an Indonesian decimal
             logout(page)
 
             # Kasi Pelayanan, on a phone, sees the returned row with its note and corrects it.
