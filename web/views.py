@@ -99,10 +99,28 @@ def home() -> Any:
     notes, unread = notifications(service, current_user.username)
     now = service.clock()
     monitored = _monitored_instances()
+    held = positions(service, current_user.username)
     return render_template(
         "home.html", tasks=tasks, box=box, notes=notes, unread=unread, now=now,
-        positions=positions(service, current_user.username), monitored=monitored,
+        positions=held, monitored=monitored, links=_links(held, monitored),
     )  # fmt: skip
+
+
+def _links(held: list[dict[str, Any]], monitored: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The overview for the Bagian Organisasi; the dashboard of each year the user's unit has cycles in."""
+    links = [
+        (_("Ringkasan") + f" {p['unit_name']}", url_for("main.overview", kabupaten=p["unit"]))
+        for p in held
+        if p["role"] == "bag_organisasi"
+    ]
+    seen = set()
+    for m in monitored:
+        key = (m["unit"], m["period"][:4])
+        if key not in seen and m["period"][:4].isdigit():
+            seen.add(key)
+            links.append((_("Dasbor capaian") + f" {m['unit']} {key[1]}",
+                          url_for("main.dashboard", unit_code=m["unit"], year=int(key[1]))))  # fmt: skip
+    return links
 
 
 def _monitored_instances() -> list[dict[str, Any]]:

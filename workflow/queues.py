@@ -81,7 +81,7 @@ def task_page(
             else [Task.due_at.is_(None), Task.due_at, Task.id]
         )
         rows = s.execute(
-            select(Task, Instance, Unit.code, Person.username)
+            select(Task, Instance, Unit.code, Person.username, Unit.timezone)
             .join(Instance, Instance.id == Task.instance_id)
             .join(Unit, Unit.id == Task.unit_id)
             .outerjoin(Person, Person.id == Task.assignee_id)
@@ -90,7 +90,7 @@ def task_page(
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        items = [service.task_view(task, instance, unit_code, assignee) for task, instance, unit_code, assignee in rows]
+        items = [service.task_view(task, instance, code, assignee, tz) for task, instance, code, assignee, tz in rows]
         return TaskPage(box, items, counts[box], page, per_page, counts)
 
 

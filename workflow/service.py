@@ -113,6 +113,7 @@ class TaskView:
     status: str = OPEN
     outcome: str | None = None
     finished_at: datetime | None = None
+    timezone: str = "Asia/Jakarta"  # the unit's, for showing times (not part of the JSON contract)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -718,7 +719,9 @@ class WorkflowService:
             ).all()
             return [self.task_view(task, instance, unit_code, assignee) for task, instance, unit_code, assignee in rows]
 
-    def task_view(self, task: Task, instance: Instance, unit_code: str, assignee: str | None) -> TaskView:
+    def task_view(
+        self, task: Task, instance: Instance, unit_code: str, assignee: str | None, timezone: str = "Asia/Jakarta"
+    ) -> TaskView:
         """The view of one task row (its possible actions are none once it is done)."""
         spec = self._spec(instance.sop_key, instance.sop_version)
         step = spec.step(task.step_id)
@@ -744,6 +747,7 @@ class WorkflowService:
             status=task.status,
             outcome=task.outcome,
             finished_at=task.finished_at,
+            timezone=timezone,
         )
 
     def history(self, instance_id: int) -> list[EventView]:

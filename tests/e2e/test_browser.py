@@ -279,11 +279,14 @@ def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server:
             entry_url = page.url
 
             # An ambiguous number is refused inline, in Indonesian, on its own card.
-            save(page, "7.01.02.2.04", value="1.234")
-            error = by_id(page, "row-7.01.02.2.04").locator(".entry-error")
-            expect(error).to_contain_text("dua cara")
+            save(page, "7.01.02.2.04", value="1.234", note="Termasuk layanan keliling.")
+            card = by_id(page, "row-7.01.02.2.04")
+            expect(card.locator(".entry-error")).to_contain_text("dua cara")
             expect(page.locator(".entry-error")).to_have_count(1)
-            expect(by_id(page, "row-7.01.02.2.04")).to_have_attribute("data-status", "belum")
+            expect(card).to_have_attribute("data-status", "belum")
+            # What was typed stays in the form to be corrected, not wiped.
+            expect(card.locator('input[name="value"]')).to_have_value("1.234")
+            expect(card.locator('input[name="note"]')).to_have_value("Termasuk layanan keliling.")
             shot(page, "04-entry-error")
 
             save(page, "KL-1", numerator="402", denominator="402")
@@ -367,6 +370,11 @@ def test_a_pengukuran_cycle_runs_through_the_pages_with_one_returned_row(server:
             assert re.fullmatch(r"[0-9a-f]{64}", doc_hash), doc_hash
             expect(page.locator('#rekap-table tr[data-code="KL-1"]')).to_contain_text("diterima")
             expect(page.locator("#rekap-table input[type=checkbox]")).to_have_count(0)
+            # Numbers in Indonesian style: a decimal comma and thousands points, in every column.
+            expect(page.locator('#rekap-table tr[data-code="IKU-1"] td').nth(3)).to_have_text("92,85")
+            expect(page.locator('#rekap-table tr[data-code="KL-3.2"] td').nth(3)).to_have_text(
+                "391.000.000/2.973.061.600"
+            )
             shot(page, "08-sign")
             press(page, "#action-sign", "arsip")
             expect(page.locator("#signatures")).to_contain_text(doc_hash[:16])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -19,7 +20,7 @@ MO = PO.with_suffix(".mo")
 
 
 def main() -> None:
-    pot = HERE / "messages.pot"
+    pot = Path(tempfile.mkdtemp()) / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
         [str(pybabel), "extract", "-F", str(ROOT / "web" / "babel.cfg"), "-k", "_", "-o", str(pot), "--no-location",
