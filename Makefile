@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/sakip init
 	$(BIN)/sakip org load examples/org-kutorejo.yaml
 	$(BIN)/sakip demo --unit kutorejo $(if $(PASSWORD),--password $(PASSWORD),)
-	$(BIN)/sakip serve --port 5000
+	$(BIN)/sakip serve --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -79,9 +79,11 @@ def _upload_to_temp(suffix: str) -> Path | None:
     return Path(handle.name)
 
 
-def _report(exc: SourceErrors) -> None:
+def _report(exc: SourceErrors, path: Path) -> None:
+    """Flash each problem, naming the uploaded file rather than its temporary copy."""
+    name = Path(request.files["file"].filename or "berkas.yaml").name
     for error in exc.errors[:20]:
-        flash(str(error), "danger")
+        flash(str(error).replace(str(path), name).replace(path.name, name), "danger")
 
 
 @bp.post("/org")
@@ -96,7 +98,7 @@ def org_upload() -> Any:
                 uow.commit()
             flash(f"Organisasi dimuat: {summary.units} unit, {summary.people} orang.", "success")
         except SourceErrors as exc:
-            _report(exc)
+            _report(exc, path)
         finally:
             path.unlink(missing_ok=True)
     return redirect(url_for("admin.index"))
@@ -115,7 +117,7 @@ def schedule_upload() -> Any:
                 uow.commit()
             flash("Jadwal dimuat.", "success")
         except SourceErrors as exc:
-            _report(exc)
+            _report(exc, path)
         finally:
             path.unlink(missing_ok=True)
     return redirect(url_for("admin.index"))
@@ -132,7 +134,7 @@ def sop_upload() -> Any:
     try:
         spec = parse_spec(path, request.files["file"].filename)
     except SourceErrors as exc:
-        _report(exc)
+        _report(exc, path)
         path.unlink(missing_ok=True)
         return redirect(url_for("admin.index"))
     try:

@@ -16,7 +16,7 @@ from workflow.scheduler import SchedulerRunner, interval_from_env
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option("--port", default=5000, show_default=True)
 @click.option("--no-scheduler", is_flag=True, help="Serve only; a separate `sakip scheduler` runs the passes.")
 @db_option
 @handles_errors

@@ -402,3 +402,99 @@ def test_every_ui_string_has_an_english_translation_and_the_compiled_catalogue_i
     assert wanted - set(po) == set(), "run web/translations/build.py"
     assert [m for m in wanted if not po[m]] == []
     assert mo == po  # the .mo is compiled from this .po
+
+
+def test_kirim_pengingat_reaches_the_person_once_a_day(site: Site) -> None:
+    client = login(site.app, "tim.sakip1")
+    page = f"/instances/{site.instance_id}/tracker"
+    tracker = client.get(page).get_data(as_text=True)
+    assert "Kirim pengingat" in tracker and 'value="kasi.trantib"' in tracker
+    first = client.post(f"{page}/remind", data={"username": "kasi.trantib", "csrf_token": csrf_of(client, page)})
+    assert first.status_code == 302
+    second = client.post(f"{page}/remind", data={"username": "kasi.trantib", "csrf_token": csrf_of(client, page)})
+    assert second.status_code == 302
+    assert "sudah dikirim hari ini" in client.get(page).get_data(as_text=True)
+    trantib = login(site.app, "kasi.trantib")
+    home = trantib.get("/").get_data(as_text=True)
+    assert home.count("Pengingat dari Tim SAKIP") == 1 and "7.01.06.2.01.11" in home  # what they still owe
+    reminds = [e for e in site.service.history(site.instance_id) if e.action == "remind"]
+    assert [(e.actor, e.note) for e in reminds] == [("tim.sakip1", "pengingat kepada kasi.trantib")]
+
+
+def test_a_signed_report_whose_content_changes_later_shows_a_mismatch(site: Site) -> None:
+    service, perf = site.service, site.perf
+    for waiting in service.status(site.instance_id).waiting_on:
+        user = waiting.assignee or ""
+        for code in perf.owed(waiting.task_id):
+            raw = DEMO_VALUES[code][0]
+            if raw is None:
+                sub = Submission(user, code, "2024-TW1", pending=True)
+            elif "/" in raw:
+                top, bottom = raw.split("/")
+                sub = Submission(user, code, "2024-TW1", numerator=top, denominator=bottom, note="-")
+            else:
+                sub = Submission(user, code, "2024-TW1", value=raw, note="-")
+            perf.submit(sub)
+        service.act(waiting.task_id, "done", user)
+    _advance(service, site.instance_id, "lapor_camat")
+    sign_task = service.status(site.instance_id).waiting_on[0].task_id
+    camat = login(site.app, "camat")
+    sign_page = camat.get(f"/tasks/{sign_task}").get_data(as_text=True)
+    shown_hash = re.search(r'id="doc-hash">([0-9a-f]{64})<', sign_page)
+    assert shown_hash is not None
+    camat.post(f"/tasks/{sign_task}/act", data={"action": "sign", "csrf_token": csrf_of(camat, "/")})
+    page = camat.get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    assert "sig-ok" in page and shown_hash.group(1)[:16] in page
+    # Someone changes the data behind the signed report: the mismatch shows.
+    with service.db.unit_of_work() as uow:
+        from workflow.models import Realisasi
+
+        row = uow.session.scalar(select(Realisasi).where(Realisasi.period == "2024-TW1").limit(1))
+        assert row is not None
+        row.note = "diubah setelah ditandatangani"
+        uow.commit()
+    page = camat.get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    assert "sig-mismatch" in page and "sig-ok" not in page
+
+
+def test_the_kabupaten_overview_shows_who_is_late_and_by_how_much(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from workflow.models import Cycle
+
+    site = build_site(f"sqlite:///{tmp_path / 'o.db'}", tmp_path / "uploads")
+    now = site.service.clock()
+    with site.service.db.unit_of_work() as uow:
+        s = uow.session
+        kabupaten = s.scalar(select(Unit).where(Unit.code == "mojokerto"))
+        assert kabupaten is not None
+        cycle = Cycle(kabupaten_id=kabupaten.id, sop_key=S4, period="2024-TW1",
+                      opens_at=now - timedelta(days=20), deadline_at=now - timedelta(days=3, hours=5))  # fmt: skip
+        s.add(cycle)
+        s.flush()
+        instance = s.get(Instance, site.instance_id)
+        assert instance is not None
+        instance.cycle_id = cycle.id
+        uow.commit()
+    client = login(site.app, "organisasi")
+    html = client.get("/overview/mojokerto").get_data(as_text=True)
+    assert 'id="late-count">1<' in html
+    assert "terlambat 3 hari 5 jam" in html and "Pengukuran capaian oleh seluruh ASN" in html
+    assert login(site.app, "camat").get("/overview/mojokerto").status_code == 403
+    site.service.db.dispose()
+
+
+def test_an_admin_upload_of_a_bad_organisation_file_loads_nothing_and_names_the_line(site: Site) -> None:
+    import io
+
+    client = login(site.app, "admin")
+    bad = b"units:\n  - code: BAD CODE\n    name: x\n    kind: kecamatan\npeople: []\n"
+    response = client.post(
+        "/admin/org", data={"file": (io.BytesIO(bad), "org.yaml"), "csrf_token": csrf_of(client, "/admin/")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "org.yaml:2: units[0].code" in page  # the uploaded file's own name and line
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        assert uow.session.scalar(select(func.count(Unit.id))) == 2
