@@ -14,8 +14,9 @@ def drive(
     *,
     returns: dict[str, int] | None = None,
     max_actions: int = 200,
+    until: str = FINISHED_STATE,
 ) -> list[str]:
-    """Act until the instance finishes; return the states it passed through, in order.
+    """Act until the instance finishes (or reaches UNTIL); return the states it passed through, in order.
 
     RETURNS maps a review step id to how many times it is returned before it is approved.
     """
@@ -23,7 +24,7 @@ def drive(
     states = [service.status(instance_id).state]
     for _ in range(max_actions):
         status = service.status(instance_id)
-        if status.state == FINISHED_STATE:
+        if status.state in (until, FINISHED_STATE):
             return states
         waiting = status.waiting_on[0]
         actor = service.candidates(waiting.task_id)[0]
@@ -35,4 +36,4 @@ def drive(
             result = service.act(view.id, view.actions[0], actor)
         if result.to_state != states[-1]:
             states.append(result.to_state)
-    raise AssertionError(f"instance {instance_id} did not finish within {max_actions} actions")
+    raise AssertionError(f"instance {instance_id} did not reach {until} within {max_actions} actions")

@@ -20,13 +20,13 @@ SPECS = REGISTRY.all()
 ALL_ACTIONS = ("done", "approve", "return", "paraf", "sign", "archive")
 
 REVIEWS = [
-    pytest.param(spec, step.id, id=f"{spec.key}:{step.id}")
+    pytest.param(spec, step.id, id=f"{spec.key}.v{spec.version}:{step.id}")
     for spec in SPECS
     for step in spec.steps
     if step.kind is StepKind.REVIEW
 ]
 FANOUTS = [
-    pytest.param(spec, step.id, id=f"{spec.key}:{step.id}")
+    pytest.param(spec, step.id, id=f"{spec.key}.v{spec.version}:{step.id}")
     for spec in SPECS
     for step in spec.steps
     if step.kind is StepKind.FANOUT
@@ -56,15 +56,32 @@ def walk_until(machine: SopMachine, state: str, stop: str) -> list[str]:
     return visited
 
 
-@pytest.fixture(params=SPECS, ids=lambda spec: spec.key)
+@pytest.fixture(params=SPECS, ids=lambda spec: f"{spec.key}.v{spec.version}")
 def spec(request: pytest.FixtureRequest) -> SopSpec:
     return request.param  # type: ignore[no-any-return]
 
 
 def test_every_seed_sop_has_a_machine_and_the_review_and_fanout_steps_are_found() -> None:
-    assert len(SPECS) == 4
-    assert len(REVIEWS) == 3
-    assert len(FANOUTS) == 3
+    # The four seed SOPs, S4 at versions 1 and 2 (both serve instances), the others at version 1.
+    assert [(spec.key, spec.version) for spec in SPECS] == [
+        ("pengukuran-data-kinerja", 1),
+        ("pengukuran-data-kinerja", 2),
+        ("pengumpulan-data-kinerja", 1),
+        ("pengumpulan-data-kinerja-jetis", 1),
+        ("penyusunan-lkjip", 1),
+    ]
+    assert [param.id for param in REVIEWS] == [
+        "pengukuran-data-kinerja.v1:reviu_sekcam",
+        "pengukuran-data-kinerja.v2:reviu_sekcam",
+        "pengumpulan-data-kinerja.v1:koreksi_format",
+        "pengumpulan-data-kinerja-jetis.v1:analisa",
+    ]
+    assert [param.id for param in FANOUTS] == [
+        "pengukuran-data-kinerja.v1:pengukuran_asn",
+        "pengukuran-data-kinerja.v2:pengukuran_asn",
+        "pengumpulan-data-kinerja.v1:isi_data_kasi",
+        "pengumpulan-data-kinerja-jetis.v1:isi_data_asn",
+    ]
 
 
 def test_machine_starts_at_the_first_step_and_has_every_step_and_selesai_as_states(spec: SopSpec) -> None:
@@ -290,28 +307,40 @@ def test_machine_cache_returns_the_same_machine_for_the_same_spec() -> None:
 
 def test_machine_cache_builds_a_new_machine_for_a_new_version() -> None:
     cache = MachineCache()
-    v1 = REGISTRY.get("pengukuran-data-kinerja")
-    v2 = dataclasses.replace(v1, version=2, steps=v1.steps[:-1])
+    v1 = REGISTRY.get("pengukuran-data-kinerja", 1)
+    v2 = REGISTRY.get("pengukuran-data-kinerja", 2)
+    # A further, shorter version that ends after step 10.
+    v3 = dataclasses.replace(v2, version=3, steps=v2.steps[:-1])
 
     m1 = cache.get(v1)
     m2 = cache.get(v2)
+    m3 = cache.get(v3)
 
-    assert m2 is not m1
-    assert m2.spec is v2
-    assert cache.get(v1) is m1  # the old version keeps its machine for instances pinned to it
+    assert len({id(m1), id(m2), id(m3)}) == 3
+    assert (m1.spec, m2.spec, m3.spec) == (v1, v2, v3)
+    assert m1.spec is v1 and m2.spec is v2 and m3.spec is v3
+    # The older versions keep their machines for the instances pinned to them.
+    assert cache.get(v1) is m1
     assert cache.get(v2) is m2
-    # Each machine follows its own version: v2 ends after lapor_camat, v1 goes on to arsip.
-    assert m2.fire("lapor_camat", "done").state == FINISHED_STATE
+    assert cache.get(v3) is m3
+    # Each machine follows its own version: in v1 the Sekretaris Camat finishes step 10 with done,
+    # from v2 the Camat signs it; v3 ends after it, v1 and v2 go on to arsip.
     assert m1.fire("lapor_camat", "done").state == "arsip"
+    assert m1.may("lapor_camat", "sign") is False
+    assert m2.fire("lapor_camat", "sign").state == "arsip"
+    assert m2.may("lapor_camat", "done") is False
+    assert m3.fire("lapor_camat", "sign").state == FINISHED_STATE
 
 
 def test_machine_cache_keeps_different_sops_apart() -> None:
     cache = MachineCache()
-    machines = {spec.key: cache.get(spec) for spec in SPECS}
+    machines = {(spec.key, spec.version): cache.get(spec) for spec in SPECS}
 
+    # One machine per SOP version: S4 v1 and v2 are kept apart as well as the different SOPs.
+    assert len(machines) == len(SPECS) == 5
     assert len({id(machine) for machine in machines.values()}) == len(SPECS)
-    for key, machine in machines.items():
-        assert machine.spec.key == key
+    for spec in SPECS:
+        assert machines[(spec.key, spec.version)].spec is spec
 
 
 def test_one_machine_serves_eight_threads_firing_at_once() -> None:

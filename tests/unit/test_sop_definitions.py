@@ -237,6 +237,16 @@ SEEDS: dict[str, Seed] = {
 }
 
 KEYS = sorted(SEEDS)
+S4 = "pengukuran-data-kinerja"
+# Every SOP version in sop_definitions/: S4 at version 1 and at version 2 (step 10 signed by the
+# Camat), the others at version 1. Both S4 versions serve instances, so both are checked against the seed.
+VERSIONS = [
+    (S4, 1),
+    (S4, 2),
+    ("pengumpulan-data-kinerja", 1),
+    ("pengumpulan-data-kinerja-jetis", 1),
+    ("penyusunan-lkjip", 1),
+]
 
 
 def parse_lines(source: str) -> tuple[str, int, int]:
@@ -258,15 +268,54 @@ def registry() -> SopRegistry:
     return SopRegistry.from_directory(SOP_DIR)
 
 
-@pytest.fixture(params=KEYS)
+@pytest.fixture(params=VERSIONS, ids=lambda kv: f"{kv[0]}.v{kv[1]}")
 def sop(request: pytest.FixtureRequest, registry: SopRegistry) -> tuple[SopSpec, Seed]:
-    key: str = request.param
-    return registry.get(key), SEEDS[key]
+    key, version = request.param
+    return registry.get(key, version), SEEDS[key]
 
 
-def test_registry_holds_exactly_the_four_seed_sops_at_version_1(registry: SopRegistry) -> None:
-    assert [(spec.key, spec.version) for spec in registry.all()] == [(key, 1) for key in KEYS]
-    assert [spec.key for spec in registry.latest()] == KEYS
+def test_registry_holds_the_four_seed_sops_with_s4_at_versions_1_and_2(registry: SopRegistry) -> None:
+    assert [(spec.key, spec.version) for spec in registry.all()] == VERSIONS
+    assert sorted({spec.key for spec in registry.all()}) == KEYS
+    # The newest version of each: S4 at 2, the others at 1.
+    assert [(spec.key, spec.version) for spec in registry.latest()] == [
+        (S4, 2),
+        ("pengumpulan-data-kinerja", 1),
+        ("pengumpulan-data-kinerja-jetis", 1),
+        ("penyusunan-lkjip", 1),
+    ]
+    assert registry.get(S4) is registry.get(S4, 2)
+
+
+def test_s4_version_2_differs_from_version_1_only_in_step_10(registry: SopRegistry) -> None:
+    v1, v2 = registry.get(S4, 1), registry.get(S4, 2)
+    ids = [
+        "nota_dinas",
+        "rapat_arahan",
+        "rencana_kegiatan",
+        "metodologi",
+        "pengukuran_asn",
+        "evaluasi",
+        "rekap",
+        "lapor_rekap",
+        "reviu_sekcam",
+        "lapor_camat",
+        "arsip",
+    ]
+
+    assert [step.id for step in v1.steps] == ids
+    assert [step.id for step in v2.steps] == ids
+    assert (v1.periode, v1.header, v1.roles) == (v2.periode, v2.header, v2.roles)
+    assert v1.digest != v2.digest
+    # Every step but the tenth is the same in both versions.
+    assert [pair for pair in zip(v1.steps, v2.steps, strict=True) if pair[0] != pair[1]] == [(v1.steps[9], v2.steps[9])]
+    old, new = v1.steps[9], v2.steps[9]
+    # 002:1400: v1 leaves the report to the Sekretaris Camat as a task; v2 has the Camat sign it.
+    assert (old.no, old.pelaksana, old.kind, old.actions) == ("10.", "sekcam", StepKind.TASK, ("done",))
+    assert (new.no, new.pelaksana, new.kind, new.actions) == ("10.", "camat", StepKind.SIGN, ("sign",))
+    # Apart from the executor, the kind and the resolution explaining the change, step 10 is unchanged.
+    assert new.resolution and old.resolution and new.resolution != old.resolution
+    assert dataclasses.replace(new, pelaksana="sekcam", kind=StepKind.TASK, resolution=old.resolution) == old
 
 
 def test_each_sop_has_as_many_steps_as_its_seed_table(sop: tuple[SopSpec, Seed]) -> None:
@@ -314,12 +363,13 @@ def test_every_step_whose_column_is_blank_or_differs_from_its_pelaksana_has_a_re
 def test_the_rule_for_resolutions_covers_the_steps_the_seed_leaves_unclear(registry: SopRegistry) -> None:
     # S4 steps 5 and 7-11 (002:1394, 002:1397-1401), S1 steps 7, 10, 11, 12 (000:1070, 000:1073-1075),
     # every S3 step (002:1358-1369): the column is blank or is not the actor's.
-    def unclear(key: str) -> list[str]:
-        spec = registry.get(key)
+    def unclear(key: str, version: int | None = None) -> list[str]:
+        spec = registry.get(key, version)
         column_of = {role.role: role.column for role in spec.roles}
         return [s.no for s in spec.steps if s.kolom is None or s.kolom != column_of[s.pelaksana]]
 
-    assert unclear("pengukuran-data-kinerja") == ["5.", "7.", "8.", "9.", "10.", "11."]
+    assert unclear("pengukuran-data-kinerja", 1) == ["5.", "7.", "8.", "9.", "10.", "11."]
+    assert unclear("pengukuran-data-kinerja", 2) == ["5.", "7.", "8.", "9.", "10.", "11."]
     assert unclear("pengumpulan-data-kinerja-jetis") == ["6", "7", "10", "11", "12"]
     assert unclear("pengumpulan-data-kinerja") == [str(n) for n in range(1, 10)]
     assert unclear("penyusunan-lkjip") == []
@@ -399,14 +449,18 @@ def test_fan_out_steps_and_their_roles(registry: SopRegistry) -> None:
 
 
 def test_paraf_and_sign_steps(registry: SopRegistry) -> None:
-    def signing(key: str) -> dict[str, StepKind]:
-        return {s.no: s.kind for s in registry.get(key).steps if s.kind in (StepKind.PARAF, StepKind.SIGN)}
+    def signing(key: str, version: int | None = None) -> dict[str, StepKind]:
+        steps = registry.get(key, version).steps
+        return {s.no: s.kind for s in steps if s.kind in (StepKind.PARAF, StepKind.SIGN)}
 
     # 002:1364 "Validasi dan paraf", 002:1368 "Paraf data kinerja", 002:1369 "Menandatangani"
     assert signing("pengumpulan-data-kinerja") == {"7": StepKind.PARAF, "8": StepKind.PARAF, "9": StepKind.SIGN}
     # 000:1101 "untuk dimintakan tanda tangan"
     assert signing("penyusunan-lkjip") == {"7.": StepKind.SIGN}
-    assert signing("pengukuran-data-kinerja") == {}
+    # 002:1400 "melaporkan ... kepada Camat": v1 has no signature; from v2 the Camat signs the report
+    assert signing("pengukuran-data-kinerja", 1) == {}
+    assert signing("pengukuran-data-kinerja", 2) == {"10.": StepKind.SIGN}
+    assert registry.get("pengukuran-data-kinerja", 2).steps[9].pelaksana == "camat"
     assert signing("pengumpulan-data-kinerja-jetis") == {}
 
 
@@ -444,10 +498,12 @@ def test_lkjip_runs_per_year_and_the_others_per_triwulan(registry: SopRegistry) 
 
 
 def test_specs_are_immutable(registry: SopRegistry) -> None:
-    spec = registry.get("pengukuran-data-kinerja")
+    spec = registry.get("pengukuran-data-kinerja")  # the latest, version 2
 
     with pytest.raises(dataclasses.FrozenInstanceError):
-        spec.version = 2  # type: ignore[misc]
+        spec.version = 1  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.steps[9].pelaksana = "sekcam"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.header.nomor = "065/ 1 /416-307/2024"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -460,8 +516,10 @@ def test_specs_are_immutable(registry: SopRegistry) -> None:
     assert isinstance(spec.roles, tuple)
     assert isinstance(spec.header.dasar_hukum, tuple)
     assert isinstance(spec.steps[3].kelengkapan, tuple)
-    assert spec.version == 1
+    assert spec.version == 2
     assert spec.steps[8].return_to == "rekap"
+    assert (spec.steps[9].pelaksana, spec.steps[9].kind) == ("camat", StepKind.SIGN)
+    assert registry.get("pengukuran-data-kinerja") is spec
 
 
 def test_loading_the_same_files_twice_gives_equal_specs_with_a_stable_digest(registry: SopRegistry) -> None:
@@ -470,4 +528,5 @@ def test_loading_the_same_files_twice_gives_equal_specs_with_a_stable_digest(reg
     assert again.all() == registry.all()
     for spec in registry.all():
         assert re.fullmatch(r"[0-9a-f]{64}", spec.digest)
-    assert len({spec.digest for spec in registry.all()}) == len(KEYS)
+    # One distinct digest per file: S4 v1 and v2 included.
+    assert len({spec.digest for spec in registry.all()}) == len(VERSIONS)
