@@ -22,6 +22,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import access
 from web.auth import login_manager
@@ -53,6 +54,11 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dir_stamp(directory: Path) -> tuple[float, int]:
+    files = list(directory.glob("*.yaml"))
+    return (max((f.stat().st_mtime for f in files), default=0.0), len(files))
+
+
 def _locale() -> str:
     chosen = session.get("lang")
     return chosen if chosen in ("id", "en") else "id"
@@ -82,6 +88,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
+    proxies = int(os.environ.get("SAKIP_PROXY_FIX", "0") or 0)
+    if proxies > 0:
+        # Behind N trusted reverse proxies: the client address (for the login limit) and the scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db = Database.from_url(app.config["DATABASE_URL"])
     app.extensions["sakip_db"] = db
     registry = SopRegistry.from_directory(Path(app.config["SOP_DIR"]))
@@ -127,6 +137,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return response
 
     access.register_rules(app)
+
+    sop_dir = Path(app.config["SOP_DIR"])
+    sop_stamp = {"mtime": _dir_stamp(sop_dir)}
+
+    @app.before_request
+    def reload_sops() -> None:
+        """Pick up an SOP version loaded by another worker (the folder changed on disk)."""
+        stamp = _dir_stamp(sop_dir)
+        if stamp != sop_stamp["mtime"]:
+            sop_stamp["mtime"] = stamp
+            registry = SopRegistry.from_directory(sop_dir)
+            service.registry = registry
+            app.extensions["sakip_performance"].registry = registry
 
     @app.before_request
     def enforce_rules() -> Any:

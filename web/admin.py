@@ -145,7 +145,13 @@ def sop_upload() -> Any:
         flash(f"{spec.key} versi {spec.version} sudah ada; simpan revisi sebagai versi {spec.version + 1}.", "danger")
     elif request.form.get("load") == "1":
         target = Path(current_app.config["SOP_DIR"]) / f"{spec.key}.v{spec.version}.yaml"
-        target.write_bytes(path.read_bytes())
+        try:
+            with target.open("xb") as out:  # never over a file that exists, even one this worker missed
+                out.write(path.read_bytes())
+        except FileExistsError:
+            flash(f"{target.name} sudah ada; simpan revisi sebagai versi {spec.version + 1}.", "danger")
+            path.unlink(missing_ok=True)
+            return redirect(url_for("admin.index"))
         registry = SopRegistry.from_directory(Path(current_app.config["SOP_DIR"]))
         service.registry = registry
         current_app.extensions["sakip_performance"].registry = registry

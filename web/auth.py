@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -30,6 +30,9 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = ""
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 50
+# Compared against when the username is unknown, so the answer takes as long as for a known one.
+_DUMMY_HASH = generate_password_hash("sakip-no-such-user")
 WINDOW = timedelta(minutes=15)
 LANGUAGES = ("id", "en")
 
@@ -73,18 +76,19 @@ def _client() -> str:
 
 
 def _locked(username: str) -> bool:
+    """Too many recent failures for this username from this address, or from this address at all.
+
+    Keyed on the pair, so nobody elsewhere can lock a user out; an address trying many usernames
+    is stopped by the wider per-address limit.
+    """
     service = _service()
     since = service.clock() - WINDOW
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        failures = s.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.ok.is_(False),
-                LoginAttempt.at >= since,
-                (LoginAttempt.username == username) | (LoginAttempt.address == _client()),
-            )
-        )
-        return int(failures or 0) >= MAX_FAILURES
+        recent = (LoginAttempt.ok.is_(False), LoginAttempt.at >= since, LoginAttempt.address == _client())
+        pair = s.scalar(select(func.count(LoginAttempt.id)).where(*recent, LoginAttempt.username == username))
+        address = s.scalar(select(func.count(LoginAttempt.id)).where(*recent))
+        return int(pair or 0) >= MAX_FAILURES or int(address or 0) >= MAX_FAILURES_PER_ADDRESS
 
 
 def _record(username: str, ok: bool) -> None:
@@ -99,12 +103,27 @@ def check_login(username: str, password: str) -> Person | None:
     with _service().db.unit_of_work(readonly=True) as uow:
         person = uow.session.scalar(select(Person).where(Person.username == username))
         if person is None or not person.active or not person.password_hash:
+            check_password_hash(_DUMMY_HASH, password)
             return None
         return person if check_password_hash(person.password_hash, password) else None
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """TARGET if it is a path on this site, else the beranda (no open redirect).
+
+    Browsers read a backslash as a slash, so `/\\evil.com` and `/%5Cevil.com` lead off-site
+    like `//evil.com`: anything with a backslash, an encoded one, or a control character is refused.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and "%5c" not in target.lower()
+        and all(ch.isprintable() for ch in target)
+        and not urlsplit(target).netloc
+        and not urlsplit(target).scheme
+    ):
         return target
     return url_for("main.home")
 

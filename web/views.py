@@ -164,7 +164,13 @@ def _task_context(task_id: int) -> tuple[Task, Instance, Any, Any]:
 
 
 def _may_act(task: Task) -> bool:
-    return current_user.username in _service().candidates(task.id)
+    """Whether the user may act on TASK now: a holder of its position, and one acting as Plt.
+    only while switched to act in it (the switch in the header)."""
+    if current_user.username not in _service().candidates(task.id):
+        return False
+    if g.sakip_acting:
+        return True
+    return task.role in g.sakip_units.get(task.unit_id, set())
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -192,22 +198,13 @@ def task(task_id: int) -> Any:
             fresh = s.get(Instance, instance.id)
             assert fresh is not None
             content = document_content(s, fresh, spec.nama)
-        context.update(content=content, sha256=sha256_text(content), rekap=_rekap_or_none(unit.code, instance.period))
+        context.update(content=content, sha256=sha256_text(content), rekap=_perf().rekap_for_instance(instance.id))
         return render_template("sign.html", **context)
     return render_template("task.html", **context)
 
 
 def _is_triwulan(period: str) -> bool:
     return "-TW" in period
-
-
-def _rekap_or_none(unit_code: str, period: str) -> dict[str, Any] | None:
-    if not _is_triwulan(period):
-        return None
-    try:
-        return _perf().rekap(unit_code, period)
-    except WorkflowError:
-        return None
 
 
 def _review_context(instance: Instance, spec: Any) -> dict[str, Any]:
@@ -233,9 +230,8 @@ def _review_context(instance: Instance, spec: Any) -> dict[str, Any]:
             for field in ("value", "capaian", "target", "note"):
                 if prev.get(field) != row.get(field):
                     changes.append({"code": row["code"], "field": field, "old": prev.get(field), "new": row.get(field)})
-    unit_code = _unit_code(instance.unit_id)
     return {
-        "rekap": _rekap_or_none(unit_code, instance.period),
+        "rekap": _perf().rekap_for_instance(instance.id),
         "versions": [{"version": v.version, "sha256": v.sha256, "created_at": v.created_at} for v in versions],
         "changes": changes,
     }
@@ -262,7 +258,9 @@ def act(task_id: int) -> Any:
         if key.startswith("row-") and request.form.get(key) == "on"
     }
     try:
-        result = _service().act(task_id, action, current_user.username, note, rows or None)
+        result = _service().act(
+            task_id, action, current_user.username, note, rows or None, request.form.get("doc_hash") or None
+        )
     except WorkflowError as exc:
         _fail(exc)
         return redirect(url_for("main.task", task_id=task_id))

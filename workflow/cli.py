@@ -757,6 +757,17 @@ def token_create(username: str, db_url: str | None) -> None:
     click.echo(create_token(Context(db_url).service(), username))
 
 
+@token_group.command("revoke")
+@click.option("--as", "username", required=True)
+@db_option
+@handles_errors
+def token_revoke(username: str, db_url: str | None) -> None:
+    """Revoke every API token of USER."""
+    from workflow.tokens import revoke_tokens
+
+    click.echo(f"revoked {revoke_tokens(Context(db_url).service(), username)} token(s) of {username}")
+
+
 @main.group("user")
 def user_group() -> None:
     """Web accounts."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from workflow.sop import SopSpec, StepKind
 
@@ -49,7 +49,7 @@ def flowchart_svg(spec: SopSpec, done: Iterable[str] = (), current: str | None =
     height = top + ROW_H * len(spec.steps) + 16
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="Bagan alur {escape(spec.nama)}" font-family="sans-serif">',
+        f'role="img" aria-label={quoteattr("Bagan alur " + spec.nama)} font-family="sans-serif">',
         "<defs><marker id='arrow' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='7' markerHeight='7' "
         "orient='auto-start-reverse'><path d='M0,0 L10,5 L0,10 z' fill='#333'/></marker></defs>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
@@ -78,7 +78,10 @@ def flowchart_svg(spec: SopSpec, done: Iterable[str] = (), current: str | None =
             fill, stroke, stroke_w, state = CURRENT_FILL, CURRENT_STROKE, 3, "current"
         elif step.id in done_set:
             fill, state = DONE_FILL, "done"
-        attrs = f'fill="{fill}" stroke="{stroke}" stroke-width="{stroke_w}" data-step="{step.id}" data-state="{state}"'
+        attrs = (
+            f'fill="{fill}" stroke="{stroke}" stroke-width="{stroke_w}" data-step={quoteattr(step.id)} '
+            f'data-state="{state}"'
+        )
         if step.kind is StepKind.REVIEW:
             hw, hh = BOX_W / 2, BOX_H / 2 + 6
             parts.append(f'<polygon points="{cx},{cy - hh} {cx + hw},{cy} {cx},{cy + hh} {cx - hw},{cy}" {attrs}/>')

@@ -168,13 +168,12 @@ def accept_period(session: Session, instance: Instance) -> int:
     return len(rows)
 
 
-def latest_set(session: Session, unit_id: int, year: int, kind: str) -> TargetSet | None:
-    return session.scalar(
-        select(TargetSet)
-        .where(TargetSet.unit_id == unit_id, TargetSet.year == year, TargetSet.kind == kind)
-        .order_by(TargetSet.version.desc())
-        .limit(1)
-    )
+def latest_set(session: Session, unit_id: int, year: int, kind: str, as_of: datetime | None = None) -> TargetSet | None:
+    """The newest version of a target set (AS_OF: the newest one that existed then)."""
+    query = select(TargetSet).where(TargetSet.unit_id == unit_id, TargetSet.year == year, TargetSet.kind == kind)
+    if as_of is not None:
+        query = query.where(TargetSet.created_at <= as_of)
+    return session.scalar(query.order_by(TargetSet.version.desc()).limit(1))
 
 
 def default_target_set(session: Session, unit_id: int, year: int) -> TargetSet | None:
@@ -237,12 +236,15 @@ def measure_upto(
     quarters: dict[int, Value],
     upto: int,
     policy: CapaianPolicy,
+    as_of: datetime | None = None,
 ) -> Measured:
     """Aggregate QUARTERS up to UPTO and measure against the period's target.
 
     In TW I-III a Rencana Aksi quarter target is used when there is one; in TW IV, and when there
     is none, the annual target of BASE, the set the cycle measures against (so a switch to the PK
-    Perubahan decides the year's result), else the Rencana Aksi's own annual target.
+    Perubahan decides the year's result), else the Rencana Aksi's own annual target. AS_OF (a
+    finished cycle's end) takes the Rencana Aksi as it was then, so a later correction does not
+    change a closed report.
     """
     rule = rule_of(indicator)
     value = aggregate(rule, quarters, upto)
@@ -254,7 +256,7 @@ def measure_upto(
         if base is not None
         else None
     )
-    plan = latest_set(session, indicator.unit_id, indicator.year, "rencana_aksi")
+    plan = latest_set(session, indicator.unit_id, indicator.year, "rencana_aksi", as_of)
     plan_row = (
         session.scalar(select(Target).where(Target.target_set_id == plan.id, Target.indicator_id == indicator.id))
         if plan is not None

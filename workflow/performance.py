@@ -7,6 +7,7 @@ audit trail, with the target version and value it was measured against.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,6 +41,7 @@ from workflow.models import (
     Instance,
     Person,
     Realisasi,
+    Signature,
     Target,
     TargetSet,
     Task,
@@ -125,6 +127,10 @@ class PerformanceService:
             year, quarter = parse_period(sub.period)
         except IndicatorError as exc:
             raise InvalidInput(str(exc)) from None
+        if sub.source_period is not None and not re.fullmatch(r"\d{4}(-TW[1-4])?", sub.source_period.strip()):
+            raise InvalidInput(
+                f"source_period: {sub.source_period!r} harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)"
+            )
         checked = [check_upload(name, data, self.uploads.max_bytes) for name, data in sub.files]
         created: list[Path] = []
         try:
@@ -134,10 +140,31 @@ class PerformanceService:
                     created.append(path)
             return self._submit(sub, year, quarter, checked)
         except BaseException:
-            # A failed entry leaves nothing behind: not even the files it brought.
+            # A failed entry leaves nothing behind: not even the files it brought (unless another
+            # entry stored the same file meanwhile and kept it).
             for path in created:
-                path.unlink(missing_ok=True)
+                if not self._referenced(path.name):
+                    path.unlink(missing_ok=True)
             raise
+
+    def _referenced(self, sha256: str) -> bool:
+        with self.db.unit_of_work(readonly=True) as uow:
+            return bool(uow.session.scalar(select(func.count(Evidence.id)).where(Evidence.sha256 == sha256)))
+
+    def rekap_for_instance(self, instance_id: int) -> dict[str, Any] | None:
+        """The Kertas Kerja exactly as INSTANCE_ID measures it (its own target set), or None."""
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            instance = s.get(Instance, instance_id)
+            if instance is None:
+                raise NotFound(f"unknown instance {instance_id}")
+            unit = s.get(Unit, instance.unit_id)
+            assert unit is not None
+            try:
+                parse_period(instance.period)
+                return build_rekap(s, unit, instance.period, instance)
+            except (IndicatorError, NotFound):
+                return None
 
     def _submit(self, sub: Submission, year: int, quarter: int, files: list[Any]) -> dict[str, Any]:
         now = self.clock()
@@ -303,8 +330,17 @@ class PerformanceService:
             if not any(h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id) for h in mine):
                 continue
             if any(i.id == indicator.id for i in owned_indicators(s, task, year, now)):
-                # Serialise with the task's completion and the review, as every action does.
-                s.scalars(select(Instance).where(Instance.id == instance.id).with_for_update()).one()
+                # Serialise with the task's completion and the review, as every action does, then
+                # decide on fresh rows: the task may have been finished while we waited for the lock.
+                instance = s.scalars(
+                    select(Instance)
+                    .where(Instance.id == instance.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                ).one()
+                task = s.scalars(select(Task).where(Task.id == task.id).execution_options(populate_existing=True)).one()
+                if task.status != OPEN or instance.state != task.step_id:
+                    raise Conflict(f"task {task.id} was finished meanwhile; realisasi can no longer be entered")
                 return indicator, task, instance
         raise NotAllowed(
             f"user {person.username!r} has no open data-entry task for {sub.period} that answers for {indicator.code}"
@@ -345,6 +381,10 @@ class PerformanceService:
                 )  # fmt: skip
             if chosen is None:
                 raise NotFound(f"no {TARGET_KIND_LABELS[kind]} {year}" + (f" v{version}" if version else ""))
+            if instance.finished_at is not None or s.scalar(
+                select(func.count(Signature.id)).where(Signature.instance_id == instance.id)
+            ):
+                raise Conflict(f"instance {instance_id} is signed or finished; its targets can no longer change")
             before = instance_target_set(s, instance)
             if before is not None and before.id == chosen.id:
                 raise Conflict(f"instance {instance_id} already measures against {set_label(chosen)}")

@@ -52,6 +52,7 @@ def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None =
             .order_by(Instance.target_set_id.is_(None), Instance.id)
             .limit(1)
         )
+    as_of = instance.finished_at if instance is not None else None
     base = (
         s.get(TargetSet, instance.target_set_id)
         if instance is not None and instance.target_set_id is not None
@@ -69,7 +70,7 @@ def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None =
     penyerapan: Decimal | None = None
     for indicator in indicators:
         quarters = quarters_of(s, indicator, year, quarter)
-        measured = measure_upto(s, indicator, base, quarters, quarter, policy)
+        measured = measure_upto(s, indicator, base, quarters, quarter, policy, as_of)
         rule = rule_of(indicator)
         top = _top(nodes, indicator.node_id)
         row = current.get(indicator.id)
@@ -165,6 +166,9 @@ def _top(nodes: dict[int, PlanNode], node_id: int) -> PlanNode | None:
     return nodes.get(node_id)
 
 
+WORKFLOW_FIELDS = frozenset({"status", "return_note"})
+
+
 def document_content(s: Session, instance: Instance, sop_nama: str) -> str:
     """The canonical text of the instance's report as it stands: what is reviewed, versioned and signed.
 
@@ -186,9 +190,14 @@ def document_content(s: Session, instance: Instance, sop_nama: str) -> str:
     }
     try:
         parse_period(instance.period)
-        data["rekap"] = build_rekap(s, unit, instance.period, instance)
+        rekap = build_rekap(s, unit, instance.period, instance)
     except (ValueError, NotFound):
-        pass
+        rekap = None
+    if rekap is not None:
+        # The report's data only: a row's review status and return note are the workflow's, and
+        # they move on after a paraf (rows are accepted at the end), which must not alter what was signed.
+        rekap["rows"] = [{k: v for k, v in row.items() if k not in WORKFLOW_FIELDS} for row in rekap["rows"]]
+        data["rekap"] = rekap
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -475,18 +475,31 @@ class WorkflowService:
         username: str,
         note: str | None = None,
         rows: Mapping[str, str] | None = None,
+        expected_sha256: str | None = None,
     ) -> ActResult:
         """Take ACTION on TASK_ID as USERNAME, in one transaction with its audit event.
 
         ROWS (indicator code -> note) makes a `return` on a review a per-row return: only those
         realisasi rows go back, to their owners' data-entry tasks; the other rows are accepted.
+        EXPECTED_SHA256 (a paraf or signature given on a page that showed the document's hash)
+        refuses to sign content that changed since the page was shown.
         """
         try:
-            return self._act(task_id, action, username, note.strip() if note else None, dict(rows or {}))
+            return self._act(
+                task_id, action, username, note.strip() if note else None, dict(rows or {}), expected_sha256
+            )
         except StaleDataError:
             raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
 
-    def _act(self, task_id: int, action: str, username: str, note: str | None, rows: dict[str, str]) -> ActResult:
+    def _act(
+        self,
+        task_id: int,
+        action: str,
+        username: str,
+        note: str | None,
+        rows: dict[str, str],
+        expected_sha256: str | None = None,
+    ) -> ActResult:
         now = self.clock()
         with self.db.unit_of_work() as uow:
             s = uow.session
@@ -586,7 +599,7 @@ class WorkflowService:
                         only=self._row_owner_notes(s, instance, row_notes, now) if row_notes else None,
                     )
             if step.kind in (StepKind.PARAF, StepKind.SIGN):
-                self._sign(s, instance, spec, task, actor, step.kind, now)
+                self._sign(s, instance, spec, task, actor, step.kind, now, expected_sha256)
             if instance.state != from_state and instance.state != FINISHED_STATE:
                 if spec.step(instance.state).kind is StepKind.REVIEW:
                     self._snapshot(s, instance, spec, task, now)
@@ -614,10 +627,19 @@ class WorkflowService:
 
     @staticmethod
     def _sign(
-        s: Session, instance: Instance, spec: SopSpec, task: Task, actor: _Actor, kind: StepKind, now: datetime
+        s: Session,
+        instance: Instance,
+        spec: SopSpec,
+        task: Task,
+        actor: _Actor,
+        kind: StepKind,
+        now: datetime,
+        expected_sha256: str | None = None,
     ) -> None:
         """Record the paraf or tanda tangan on the exact content signed, frozen with its SHA-256."""
         content = document_content(s, instance, spec.nama)
+        if expected_sha256 is not None and sha256_text(content) != expected_sha256:
+            raise Conflict("the document changed since it was shown (its SHA-256 differs); reload it and sign again")
         s.add(
             Signature(
                 instance_id=instance.id, task_id=task.id, person_id=actor.person.id, actor=actor.person.username,

@@ -26,6 +26,19 @@ def create_token(service: WorkflowService, username: str) -> str:
     return token
 
 
+def revoke_tokens(service: WorkflowService, username: str) -> int:
+    """Revoke every API token of USERNAME; return how many were live."""
+    with service.db.unit_of_work() as uow:
+        person = service._person(uow.session, username)
+        live = list(
+            uow.session.scalars(select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None)))
+        )
+        for token in live:
+            token.revoked_at = service.clock()
+        uow.commit()
+        return len(live)
+
+
 def set_password(service: WorkflowService, username: str, password: str) -> None:
     with service.db.unit_of_work() as uow:
         person = service._person(uow.session, username)

@@ -672,6 +672,8 @@ def write_rekap_xlsx(rekap: dict[str, Any], path: Path) -> None:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "#,##0.00" if cell.column in (13, 16) else "#,##0.##"
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a note starting with "=" is never a formula
     ws.append([])
     ws.append(["", "Rata-rata capaian per sasaran"])
     ws[ws.max_row][1].font = _HEAD

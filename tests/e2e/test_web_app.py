@@ -498,3 +498,54 @@ def test_an_admin_upload_of_a_bad_organisation_file_loads_nothing_and_names_the_
     assert "org.yaml:2: units[0].code" in page  # the uploaded file's own name and line
     with site.service.db.unit_of_work(readonly=True) as uow:
         assert uow.session.scalar(select(func.count(Unit.id))) == 2
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example"])
+def test_login_never_redirects_off_site(site: Site, target: str) -> None:
+    client = site.app.test_client()
+    token = csrf_of(client, "/login")
+    response = client.post(
+        f"/login?next={target}", data={"username": "camat", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_failures_from_elsewhere_do_not_lock_a_user_out(site: Site) -> None:
+    attacker = site.app.test_client()
+    for _ in range(6):
+        attacker.post("/login", data={"username": "camat", "password": "salah", "csrf_token": csrf_of(attacker)},
+                      environ_base={"REMOTE_ADDR": "10.9.9.9"})  # fmt: skip
+    locked = attacker.post("/login", data={"username": "camat", "password": PASSWORD, "csrf_token": csrf_of(attacker)},
+                           environ_base={"REMOTE_ADDR": "10.9.9.9"})  # fmt: skip
+    assert locked.status_code == 429
+    assert login(site.app, "camat").get("/").status_code == 200  # the Camat's own address is not locked
+
+
+def test_a_revoked_api_token_is_refused(site: Site) -> None:
+    from workflow.tokens import revoke_tokens
+
+    token = create_token(site.service, "camat")
+    client = site.app.test_client()
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert revoke_tokens(site.service, "camat") == 1
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_plt_holder_not_switched_to_acting_cannot_act_in_that_role(tmp_path: Path) -> None:
+    site = build_site(f"sqlite:///{tmp_path / 'q.db'}", tmp_path / "uploads")
+    from workflow.models import Person, RoleAssignment
+
+    with site.service.db.unit_of_work() as uow:
+        s = uow.session
+        sekcam = s.scalar(select(Person).where(Person.username == "sekcam"))
+        unit = s.scalar(select(Unit).where(Unit.code == "kutorejo"))
+        assert sekcam is not None and unit is not None
+        s.add(RoleAssignment(person_id=sekcam.id, unit_id=unit.id, role="camat", acting=True))
+        uow.commit()
+    second = site.service.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
+    nota = site.service.status(second).waiting_on[0].task_id
+    client = login(site.app, "sekcam")
+    refused = client.post(f"/tasks/{nota}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
+    assert refused.status_code == 403
+    assert site.service.status(second).state == "nota_dinas"
+    site.service.db.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from workflow.models import (
     DataEvent,
     Evidence,
     Indicator,
+    Instance,
     PlanNode,
     Realisasi,
     Target,
@@ -803,3 +805,73 @@ def test_a_switch_decides_tw4_even_where_a_rencana_aksi_has_quarter_targets(
     result = perf.submit(dataclasses.replace(_demo_submission("kasubag", "KL-3.2", "2024-TW4"), note="Sisa pagu"))
     # 93,35% (002:736-738) against the PK Perubahan's 95, not the Rencana Aksi's TW IV 97,86: 98.26.
     assert (result["target"], result["target_set"], result["capaian"]) == ("95", "PK Perubahan 2024 v1", "98.26")
+
+
+def _signatures_match(service: WorkflowService, instance_id: int) -> list[bool]:
+    from workflow.models import Signature
+    from workflow.rekap import document_content, sha256_text
+
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        instance = s.get(Instance, instance_id)
+        assert instance is not None
+        spec = service.registry.get(instance.sop_key, instance.sop_version)
+        current = sha256_text(document_content(s, instance, spec.nama))
+        return [
+            sig.sha256 == current for sig in s.scalars(select(Signature).where(Signature.instance_id == instance_id))
+        ]
+
+
+def test_parafs_and_the_signature_still_match_after_the_rows_are_accepted(
+    service: WorkflowService, tmp_path: Path
+) -> None:
+    # S3 (002:1342-1369): paraf Kasubag, paraf Sekcam, tanda tangan Camat; the rows turn `diterima` at
+    # the end, which is workflow state, not the report's content: no signature may read as changed.
+    perf = _perf(service, tmp_path / "up")
+    _import(service)
+    s3 = "pengumpulan-data-kinerja"
+    instance_id = service.start(s3, "kutorejo", "2024-TW1", "staf").instance_id
+    _advance_to(service, instance_id, "isi_data_kasi")
+    _enter_everything(service, perf, instance_id, finish=True)
+    _advance_to(service, instance_id, "selesai")
+    assert _signatures_match(service, instance_id) == [True, True, True]
+    assert set(_rows(service, "2024-TW1")[c].status for c in PELAYANAN) == {"diterima"}
+
+
+def test_a_finished_cycle_keeps_its_targets_and_its_rencana_aksi(service: WorkflowService, tmp_path: Path) -> None:
+    perf = _perf(service, tmp_path / "up")
+    _import(service)
+    instance_id = _cycle_at_review(service, perf, "2024-TW1")
+    _advance_to(service, instance_id, "selesai")
+    before = perf.rekap("kutorejo", "2024-TW1")
+    with pytest.raises(Conflict, match="signed or finished"):
+        perf.use_targets(instance_id, "pk_perubahan", "tim.sakip1", "PK Perubahan ditandatangani")
+
+    def corrected(book: Workbook) -> None:
+        for row in book["Rencana Aksi"].iter_rows(min_row=2):
+            if row[0].value == "7.01.02.2.04":
+                row[3].value, row[4].value = "150", "190"  # TW I 170 -> 150 (and TW II 170 -> 190) after signing
+
+    service.clock.now += timedelta(days=1)  # type: ignore[attr-defined]
+    assert (
+        "Rencana Aksi 2024 v2"
+        in _import(service, _edited_copy(KUTOREJO_XLSX, tmp_path / "ra2.xlsx", corrected)).target_sets
+    )
+    after = perf.rekap("kutorejo", "2024-TW1")
+    assert after["rows"] == before["rows"]  # the closed TW I report is measured as it was signed
+    assert _signatures_match(service, instance_id) == [True]
+
+
+def test_a_note_that_looks_like_a_formula_stays_text_in_the_exported_rekap(
+    service: WorkflowService, tmp_path: Path
+) -> None:
+    perf = _perf(service, tmp_path / "up")
+    _import(service)
+    _start_at_entry(service, "2024-TW1")
+    evil = '=HYPERLINK("http://evil.example","klik")'
+    perf.submit(Submission("kasi.pelayanan", "7.01.02.2.04.02", "2024-TW1", value="4", note=evil))
+    path = tmp_path / "rekap.xlsx"
+    write_rekap_xlsx(perf.rekap("kutorejo", "2024-TW1"), path)
+    sheet = load_workbook(path)["Kertas Kerja"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == evil]
+    assert len(cells) == 1 and cells[0].data_type == "s"
