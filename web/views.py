@@ -27,6 +27,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from web.access import guard, rule
+from web.messages import localise
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.evidence import stored_path
 from workflow.flowchart import flowchart_svg
@@ -75,7 +76,7 @@ def _fail(exc: WorkflowError) -> None:
         abort(403)
     if isinstance(exc, NotFound):
         abort(404)
-    flash(str(exc), "danger")
+    flash(localise(str(exc)), "danger")
 
 
 # --- beranda ---------------------------------------------------------------------------
@@ -294,7 +295,7 @@ def realisasi(task_id: int) -> Any:
     except WorkflowError as exc:
         if isinstance(exc, NotAllowed):
             abort(403)
-        session["entry_error"] = {"code": code, "message": str(exc), "form": request.form.to_dict()}
+        session["entry_error"] = {"code": code, "message": localise(str(exc)), "form": request.form.to_dict()}
         return redirect(url_for("main.task", task_id=task_id) + f"#row-{code}")
     capaian = f" Capaian {result['capaian']}%." if result["capaian"] else ""
     flash(_("Realisasi %(code)s tersimpan.", code=code) + capaian, "success")
@@ -403,7 +404,7 @@ def tracker(instance_id: int) -> Any:
     try:
         data = _perf().tracker(instance_id)
     except InvalidInput as exc:
-        flash(str(exc), "warning")
+        flash(localise(str(exc)), "warning")
         return redirect(url_for("main.instance", instance_id=instance_id))
     seksi = request.args.get("seksi") or None
     status = request.args.get("status") or None

@@ -549,3 +549,20 @@ def test_a_plt_holder_not_switched_to_acting_cannot_act_in_that_role(tmp_path: P
     assert refused.status_code == 403
     assert site.service.status(second).state == "nota_dinas"
     site.service.db.dispose()
+
+
+def test_refused_actions_are_explained_in_indonesian(site: Site) -> None:
+    _advance_entry_done = site.service.status(site.instance_id)
+    assert _advance_entry_done.state == "pengukuran_asn"
+    client = login(site.app, "kasi.pelayanan")
+    page = f"/tasks/{site.entry_task_id}"
+    client.post(f"{page}/act", data={"action": "done", "csrf_token": csrf_of(client, page)})
+    shown = client.get(page).get_data(as_text=True)
+    assert "realisasi: belum lengkap untuk 2024-TW1" in shown
+    for code, raw in (("7.01.02.2.04", "101"), ("7.01.02.2.04.02", "4")):
+        site.perf.submit(Submission("kasi.pelayanan", code, "2024-TW1", value=raw, note="-"))
+    client.post(f"{page}/act", data={"action": "done", "csrf_token": csrf_of(client, page)})
+    client.post(f"{page}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
+    again = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    assert f"tugas {site.entry_task_id} sudah done oleh kasi.pelayanan" in again
+    assert "is already done" not in again

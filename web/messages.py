@@ -1,0 +1,59 @@
+"""Engine messages in the user's language.
+
+The engine speaks English where its message is part of the CLI and API contract (`task 5 is
+already done by camat at ...`), and Indonesian where it reports a person's input (number and
+realisasi rules). The pages show every message in Bahasa Indonesia, with the field first, unless
+the user chose English: each English engine message the UI can show has its Indonesian form
+here. A message not listed is shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import session
+
+_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"^note: a return needs a note saying what to correct$",
+         "catatan: pengembalian wajib disertai catatan tentang apa yang harus diperbaiki"),
+        (r"^task (\d+) is already (\w+) by (\S+) at (\S+)$", r"tugas \1 sudah \2 oleh \3 pada \4"),
+        (r"^task (\d+) is already (\w+) by (\S+)$", r"tugas \1 sudah \2 oleh \3"),
+        (r"^task (\d+) is already (\w+)$", r"tugas \1 sudah \2"),
+        (r"^task (\d+) was changed by someone else at the same time; reload it$",
+         r"tugas \1 diubah orang lain pada saat yang sama; muat ulang halaman"),
+        (r"^instance (\d+) has moved on to '(.+)'$", r"siklus \1 sudah berpindah ke langkah \2; muat ulang halaman"),
+        (r"^action: '(.+)' is not an action of task (\d+); use one of (.+)$",
+         r"tindakan: '\1' bukan tindakan tugas \2; pilih salah satu dari \3"),
+        (r"^rows: only a return can point at indicator rows$",
+         "baris: hanya pengembalian yang dapat menunjuk baris indikator"),
+        (r"^rows: (\S+) needs a note saying what to correct$",
+         r"baris \1: wajib disertai catatan tentang apa yang harus diperbaiki"),
+        (r"^rows: (\S+) has no realisasi for (\S+) to return$", r"baris \1: belum ada realisasi \2 untuk dikembalikan"),
+        (r"^rows: '(.+)' is not an indicator of this unit for (\d+)$",
+         r"baris: '\1' bukan indikator unit ini tahun \2"),
+        (r"^rows: nobody holding '(.+)' now answers for the returned rows$",
+         r"baris: tidak ada pemegang jabatan \1 yang bertanggung jawab atas baris yang dikembalikan"),
+        (r"^the document changed since it was shown \(its SHA-256 differs\); reload it and sign again$",
+         "dokumen berubah sejak ditampilkan (SHA-256 berbeda); muat ulang dan tanda tangani kembali"),
+        (r"^realisasi (\S+) (\S+) was changed by someone else at the same time$",
+         r"realisasi \1 \2 diubah orang lain pada saat yang sama; muat ulang halaman"),
+        (r"^task (\d+) was finished meanwhile; realisasi can no longer be entered$",
+         r"tugas \1 sudah diselesaikan; realisasi tidak dapat diisi lagi"),
+        (r"^instance (\d+) is signed or finished; its targets can no longer change$",
+         r"siklus \1 sudah ditandatangani atau selesai; targetnya tidak dapat diubah"),
+        (r"^unknown indicator '(.+)' for (\d+) in your unit\(s\)$",
+         r"indikator: '\1' tidak dikenal untuk tahun \2 di unit Anda"),
+    )
+)  # fmt: skip
+
+
+def localise(message: str) -> str:
+    """MESSAGE in Indonesian (the UI's language) unless the user chose English."""
+    if session.get("lang", "id") == "en":
+        return message
+    for pattern, replacement in _RULES:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message
