@@ -49,11 +49,23 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )  # fmt: skip
 
 
+ACTIONS_ID = {
+    "done": "selesai", "approve": "disetujui", "return": "dikembalikan", "paraf": "diparaf",
+    "sign": "ditandatangani", "archive": "diarsipkan",
+}  # fmt: skip
+
+
+def action_word(action: str) -> str:
+    """An action as the UI says it (`done` -> `selesai`), in the user's language."""
+    return action if session.get("lang", "id") == "en" else ACTIONS_ID.get(action, action)
+
+
 def localise(message: str) -> str:
     """MESSAGE in Indonesian (the UI's language) unless the user chose English."""
     if session.get("lang", "id") == "en":
         return message
     for pattern, replacement in _RULES:
         if pattern.match(message):
-            return pattern.sub(replacement, message)
+            text = pattern.sub(replacement, message)
+            return re.sub(r" sudah (\w+)", lambda m: " sudah " + ACTIONS_ID.get(m.group(1), m.group(1)), text)
     return message

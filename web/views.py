@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from web.access import guard, rule
-from web.messages import localise
+from web.messages import action_word, localise
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.evidence import stored_path
 from workflow.flowchart import flowchart_svg
@@ -265,7 +265,7 @@ def act(task_id: int) -> Any:
     except WorkflowError as exc:
         _fail(exc)
         return redirect(url_for("main.task", task_id=task_id))
-    flash(_("Tindakan %(action)s tercatat.", action=action), "success")
+    flash(_("Tindakan %(action)s tercatat.", action=action_word(action)), "success")
     return redirect(url_for("main.instance", instance_id=result.instance_id))
 
 

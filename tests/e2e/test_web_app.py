@@ -564,5 +564,5 @@ def test_refused_actions_are_explained_in_indonesian(site: Site) -> None:
     client.post(f"{page}/act", data={"action": "done", "csrf_token": csrf_of(client, page)})
     client.post(f"{page}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
     again = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
-    assert f"tugas {site.entry_task_id} sudah done oleh kasi.pelayanan" in again
+    assert f"tugas {site.entry_task_id} sudah selesai oleh kasi.pelayanan" in again
     assert "is already done" not in again
