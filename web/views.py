@@ -396,6 +396,41 @@ def sop_bpmn(key: str, version: int) -> Any:
     return response
 
 
+@bp.get("/sop/<key>/v<int:version>.pdf")
+@rule(logged_in=True)  # SOP definitions are not any unit's data
+def sop_pdf(key: str, version: int) -> Any:
+    """The SOP sheet in the standard format, with its bagan alur."""
+    from workflow.documents import sop_sheet
+
+    try:
+        spec = _service().registry.get(key, version)
+    except KeyError:
+        abort(404)
+    return _pdf(sop_sheet(spec).pdf(), f"sop-{key}-v{version}.pdf")
+
+
+@bp.get("/instances/<int:instance_id>/<any(laporan, bukti):document>.pdf")
+@rule(*ALL_ROLES, above=True)
+def instance_pdf(instance_id: int, document: str) -> Any:
+    """The Laporan Hasil Pengukuran (draft, or final as signed) or the bukti dukung of reviu berjenjang."""
+    from workflow.documents import bukti_dukung, laporan
+
+    found = _instance_or_404(instance_id)
+    guard(found.unit_id)
+    try:
+        rendered = laporan(_service(), instance_id) if document == "laporan" else bukti_dukung(_service(), instance_id)
+    except NotFound as exc:
+        flash(localise(str(exc)), "warning")
+        return redirect(url_for("main.instance", instance_id=instance_id))
+    return _pdf(rendered.pdf(), f"{document}-{instance_id}.pdf")
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @bp.get("/instances/<int:instance_id>/tracker")
 @rule(*MONITOR_ROLES, above=True)
 def tracker(instance_id: int) -> Any:

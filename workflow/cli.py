@@ -786,3 +786,61 @@ def user_password(username: str, password: str, db_url: str | None) -> None:
         raise InvalidInput("password: at least 8 characters")
     set_password(Context(db_url).service(), username, password)
     click.echo(f"password set for {username}")
+
+
+@main.group("doc")
+def doc_group() -> None:
+    """Documents as PDF (DOCX and the other formats follow): the SOP sheet, the laporan, the bukti dukung."""
+
+
+def _write_doc(data: bytes, output: Path) -> None:
+    output.write_bytes(data)
+    click.echo(f"written {output} ({len(data)} bytes)")
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(["pdf"]), default="pdf", show_default=True)
+output_option = click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+
+
+@doc_group.command("sop")
+@click.argument("sop_key")
+@click.option("--version", "version", type=int, default=None, help="Default: the latest version.")
+@format_option
+@output_option
+@handles_errors
+def doc_sop(sop_key: str, version: int | None, fmt: str, output: Path) -> None:
+    """The SOP sheet in the standard format, with its bagan alur."""
+    from workflow.documents import sop_sheet
+
+    ctx = Context(None)
+    try:
+        spec = ctx.registry.get(sop_key, version)
+    except KeyError:
+        raise NotFound(f"unknown SOP {sop_key!r}" + (f" version {version}" if version else "")) from None
+    _write_doc(sop_sheet(spec).pdf(), output)
+
+
+@doc_group.command("laporan")
+@click.argument("instance_id", type=int)
+@format_option
+@output_option
+@db_option
+@handles_errors
+def doc_laporan(instance_id: int, fmt: str, output: Path, db_url: str | None) -> None:
+    """The Laporan Hasil Pengukuran Data Kinerja (draft, or the final one frozen at signing)."""
+    from workflow.documents import laporan
+
+    _write_doc(laporan(Context(db_url).service(), instance_id).pdf(), output)
+
+
+@doc_group.command("bukti")
+@click.argument("instance_id", type=int)
+@format_option
+@output_option
+@db_option
+@handles_errors
+def doc_bukti(instance_id: int, fmt: str, output: Path, db_url: str | None) -> None:
+    """The bukti dukung of reviu berjenjang: audit events, draft versions with hashes, sign-off."""
+    from workflow.documents import bukti_dukung
+
+    _write_doc(bukti_dukung(Context(db_url).service(), instance_id).pdf(), output)

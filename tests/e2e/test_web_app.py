@@ -115,6 +115,8 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
         "main.instance": {"instance_id": instance},
         "main.bagan": {"instance_id": instance},
         "main.sop_bpmn": {"key": S4, "version": 2},
+        "main.sop_pdf": {"key": S4, "version": 2},
+        "main.instance_pdf": {"instance_id": instance, "document": "bukti"},
         "main.tracker": {"instance_id": instance},
         "main.remind": {"instance_id": instance},
         "main.rekap": {"unit_code": "kutorejo", "period": "2024-TW1"},

@@ -1,0 +1,142 @@
+"""Documents read back by a reader we did not write: `pdftotext` (Debian poppler-utils)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ORG_FILE, ROOT, SOP_DIR, missing_service
+
+from workflow import schema
+from workflow.db import Database
+from workflow.demo import DEMO_VALUES
+from workflow.documents import bukti_dukung, laporan, sop_sheet
+from workflow.evidence import UploadSettings
+from workflow.org import load_org, parse_org_file
+from workflow.performance import PerformanceService, Submission
+from workflow.service import WorkflowService
+from workflow.sop import SopRegistry
+from workflow.workbook import import_workbook
+
+S4 = "pengukuran-data-kinerja"
+REGISTRY = SopRegistry.from_directory(SOP_DIR)
+RETURN_NOTE = "KL-1 belum sesuai register PATEN"
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = False) -> str:
+    if shutil.which("pdftotext") is None:
+        missing_service("pdftotext is not installed (Debian package poppler-utils)")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return re.sub(r"[ \t]+", " ", out.stdout)
+
+
+def test_the_s4_sheet_shows_all_eleven_steps_in_order_with_waktu_and_output(tmp_path: Path) -> None:
+    spec = REGISTRY.get(S4, 1)
+    text = pdf_text(sop_sheet(spec).pdf(), tmp_path)
+    flat = " ".join(text.split())
+    assert "065/ 520 /416-307/2023" in flat and "14 September 2023" in flat  # 002:1373-1376
+    assert "Dasar Hukum" in flat and "Kualifikasi Pelaksana" in flat and "Pencatatan dan Pendataan" in flat
+    positions = []
+    for step in spec.steps:
+        start = " ".join(step.kegiatan.split()[:4])
+        assert start in flat, step.no
+        positions.append(flat.index(start))
+    assert positions == sorted(positions)  # 002:1390-1401, in order
+    for step in spec.steps:
+        if step.waktu is not None:
+            assert step.waktu.printed in flat
+        if step.output:
+            assert " ".join(step.output.split()[:3]) in flat
+    assert "Bagan Alur" in flat
+
+
+def _site(tmp_path: Path) -> tuple[WorkflowService, PerformanceService]:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'd.db'}")
+    schema.upgrade(db.engine)
+    with db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(ORG_FILE))
+        uow.commit()
+    service = WorkflowService(db, REGISTRY)
+    import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
+    return service, PerformanceService(db, REGISTRY, uploads=UploadSettings(tmp_path / "up"))
+
+
+def _enter(service: WorkflowService, perf: PerformanceService, instance_id: int) -> None:
+    for waiting in service.status(instance_id).waiting_on:
+        user = waiting.assignee or ""
+        for code in perf.owed(waiting.task_id):
+            raw = DEMO_VALUES[code][0]
+            if raw is None:
+                perf.submit(Submission(user, code, "2024-TW1", pending=True))
+            elif "/" in raw:
+                top, bottom = raw.split("/")
+                perf.submit(Submission(user, code, "2024-TW1", numerator=top, denominator=bottom, note="Jadwal"))
+            else:
+                perf.submit(Submission(user, code, "2024-TW1", value=raw, note="Jadwal"))
+        service.act(waiting.task_id, "done", user)
+
+
+def _advance(service: WorkflowService, instance_id: int, state: str) -> None:
+    while (status := service.status(instance_id)).state != state:
+        for waiting in status.waiting_on:
+            actor = service.candidates(waiting.task_id)[0]
+            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
+            service.act(waiting.task_id, view.actions[0], actor)
+
+
+def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: Path) -> None:
+    service, perf = _site(tmp_path)
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    _advance(service, instance_id, "pengukuran_asn")
+    _enter(service, perf, instance_id)
+    _advance(service, instance_id, "reviu_sekcam")
+    review = service.status(instance_id).waiting_on[0].task_id
+    service.act(review, "return", "sekcam", "Mohon diperbaiki", {"KL-1": RETURN_NOTE})
+    task = service.status(instance_id).waiting_on[0].task_id
+    perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="400", denominator="402", note="Koreksi"))
+    service.act(task, "done", "kasi.pelayanan")
+    _advance(service, instance_id, "reviu_sekcam")
+
+    draft = pdf_text(laporan(service, instance_id).pdf(), tmp_path)
+    assert "DRAF" in draft and "Rahmat Hidayat" in draft  # the Camat who would sign (org file)
+
+    service.act(service.status(instance_id).waiting_on[0].task_id, "approve", "sekcam")
+    service.act(service.status(instance_id).waiting_on[0].task_id, "sign", "camat")
+    final = pdf_text(laporan(service, instance_id).pdf(), tmp_path)
+    flat = " ".join(final.split())
+    assert "DRAF" not in final
+    assert "LAPORAN HASIL PENGUKURAN DATA KINERJA" in flat and "KECAMATAN KUTOREJO" in flat
+    assert "102,76%" in flat  # IKM 92,85 against 90,36 (002:440)
+    assert "400/402" in flat and "99,50%" in flat  # the corrected KL-1
+    assert "NIP. 197501012000031001" in flat and "Pembina Tk. I (IV/b)" in flat
+    sha = re.search(r"SHA-256 dokumen: ([0-9a-f]{64})", flat)
+    assert sha is not None
+
+    service.act(service.status(instance_id).waiting_on[0].task_id, "archive", "tim.sakip1")
+    bukti = " ".join(pdf_text(bukti_dukung(service, instance_id).pdf(), tmp_path).split())
+    assert "BUKTI DUKUNG REVIU BERJENJANG" in bukti
+    assert "return" in bukti and RETURN_NOTE in bukti and "Mohon diperbaiki" in bukti
+    with service.db.unit_of_work(readonly=True) as uow:
+        from sqlalchemy import select
+
+        from workflow.models import DocumentVersion
+
+        versions = list(uow.session.scalars(select(DocumentVersion).order_by(DocumentVersion.version)))
+    assert [v.version for v in versions] == [1, 2] and versions[0].sha256 != versions[1].sha256
+    packed = bukti.replace(" ", "")
+    assert all(v.sha256 in packed for v in versions)  # both reviewed versions, with their hashes
+    assert "tanda_tangan" in bukti and "sesuai" in bukti
+    assert sha.group(1) in packed
+
+
+@pytest.mark.parametrize("key", [s.key for s in REGISTRY.latest()])
+def test_every_sop_sheet_renders(key: str, tmp_path: Path) -> None:
+    spec = REGISTRY.get(key)
+    text = " ".join(pdf_text(sop_sheet(spec).pdf(), tmp_path).split())
+    assert spec.nama in text and "Uraian Prosedur" in text and spec.header.nomor.split()[0] in text

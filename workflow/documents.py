@@ -1,0 +1,159 @@
+"""Documents from the data the engine holds: the SOP sheet, the Laporan Hasil Pengukuran and the
+bukti dukung of reviu berjenjang, rendered from Jinja2 templates to PDF by WeasyPrint.
+
+Templates live in `workflow/doc_templates/`. Dates are written "14 September 2023", numbers
+`2.973.061.600,00` and `93,35%`. A Laporan that has been signed is rendered from the content
+frozen in its signature, so the printed report is the one signed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound
+from workflow.flowchart import flowchart_svg
+from workflow.localtime import tanggal, waktu_lokal
+from workflow.models import AuditEvent, DocumentVersion, Instance, Person, Signature, Unit
+from workflow.org import holders
+from workflow.rekap import document_content, sha256_text
+from workflow.service import WorkflowService, utcnow
+from workflow.sop import SopSpec
+
+TEMPLATES = Path(__file__).resolve().parent / "doc_templates"
+
+
+def angka(value: Any, places: int | None = None) -> str:
+    """`2.973.061.600,00`, `93,35`: Indonesian digits; text that is not a number is kept."""
+    if value in (None, ""):
+        return "-"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    pattern = "#,##0" + ("." + "0" * places if places else ".##########")
+    return str(format_decimal(number, format=pattern, locale="id_ID", decimal_quantization=places is not None))
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.filters["angka"] = angka
+    env.filters["tanggal"] = tanggal
+    env.filters["waktu"] = waktu_lokal
+    env.filters["tanggal_lokal"] = lambda moment, timezone: tanggal(moment.astimezone(ZoneInfo(timezone)).date())
+    return env
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+
+    def pdf(self) -> bytes:
+        return render_pdf(self.html)
+
+
+def sop_sheet(spec: SopSpec) -> Rendered:
+    """The SOP in the standard sheet: header block, the four paired boxes, the step table with one
+    column per executor role and the mutu baku columns, and the bagan alur."""
+    html = _env().get_template("sop_sheet.html").render(spec=spec, svg=flowchart_svg(spec, title=False))
+    return Rendered(html)
+
+
+def _instance(s: Session, instance_id: int) -> tuple[Instance, Unit]:
+    instance = s.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"unknown instance {instance_id}")
+    unit = s.get(Unit, instance.unit_id)
+    assert unit is not None
+    return instance, unit
+
+
+def bukti_dukung(service: WorkflowService, instance_id: int) -> Rendered:
+    """Every audit event of the cycle, each reviewed draft version with its hash, and the sign-off."""
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        instance, unit = _instance(s, instance_id)
+        spec = service.registry.get(instance.sop_key, instance.sop_version)
+        events = list(
+            s.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+        )
+        versions = list(
+            s.scalars(
+                select(DocumentVersion)
+                .where(DocumentVersion.instance_id == instance_id)
+                .order_by(DocumentVersion.version)
+            )
+        )
+        signatures = _signatures(s, instance_id)
+        current = sha256_text(document_content(s, instance, spec.nama))
+        html = _env().get_template("bukti.html").render(
+            spec=spec, instance=instance, unit=unit, events=events, versions=versions, signatures=signatures,
+            current=current, steps={step.id: step for step in spec.steps},
+        )  # fmt: skip
+        return Rendered(html)
+
+
+def _signatures(s: Session, instance_id: int) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(Signature, Person)
+        .join(Person, Person.id == Signature.person_id)
+        .where(Signature.instance_id == instance_id)
+        .order_by(Signature.id)
+    ).all()
+    return [
+        {"kind": sig.kind, "actor": sig.actor, "name": person.name, "nip": person.nip, "pangkat": person.pangkat,
+         "role": sig.role, "acting_for": sig.acting_for, "signed_at": sig.signed_at, "sha256": sig.sha256,
+         "content": sig.content}
+        for sig, person in rows
+    ]  # fmt: skip
+
+
+def laporan(service: WorkflowService, instance_id: int) -> Rendered:
+    """The Laporan Hasil Pengukuran Data Kinerja: draft while unsigned, final (frozen) once signed."""
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        instance, unit = _instance(s, instance_id)
+        spec = service.registry.get(instance.sop_key, instance.sop_version)
+        signatures = [sig for sig in _signatures(s, instance_id) if sig["kind"] == "tanda_tangan"]
+        signed = signatures[-1] if signatures else None
+        content = signed["content"] if signed else document_content(s, instance, spec.nama)
+        data = json.loads(content)
+        rekap = data.get("rekap")
+        if rekap is None:
+            raise NotFound(
+                f"instance {instance_id} has no Kertas Kerja to report (no indicators for {instance.period})"
+            )
+        shortfalls = [r for r in rekap["rows"] if r.get("capaian") and Decimal(r["capaian"]) < 100 and r.get("note")]
+        camat = None if signed else _head_of(s, unit)
+        html = _env().get_template("laporan.html").render(
+            spec=spec, instance=instance, unit=unit, rekap=rekap, shortfalls=shortfalls, signed=signed, camat=camat,
+            sha256=sha256_text(content), final=signed is not None,
+        )  # fmt: skip
+        return Rendered(html)
+
+
+def _head_of(s: Session, unit: Unit) -> dict[str, Any] | None:
+    """Who would sign now: the Camat, or the Plt. Camat."""
+    found = holders(s, unit.id, "camat", utcnow())
+    if not found:
+        return None
+    holder = sorted(found, key=lambda h: h.acting)[0]
+    person = s.get(Person, holder.person_id)
+    assert person is not None
+    return {"name": person.name, "nip": person.nip, "pangkat": person.pangkat, "acting": holder.acting}
