@@ -409,16 +409,17 @@ def sop_pdf(key: str, version: int) -> Any:
     return _pdf(sop_sheet(spec).pdf(), f"sop-{key}-v{version}.pdf")
 
 
-@bp.get("/instances/<int:instance_id>/<any(laporan, bukti):document>.pdf")
+@bp.get("/instances/<int:instance_id>/<any(laporan, bukti, nota-dinas):document>.pdf")
 @rule(*ALL_ROLES, above=True)
 def instance_pdf(instance_id: int, document: str) -> Any:
     """The Laporan Hasil Pengukuran (draft, or final as signed) or the bukti dukung of reviu berjenjang."""
-    from workflow.documents import bukti_dukung, laporan
+    from workflow.documents import bukti_dukung, laporan, nota_dinas
 
     found = _instance_or_404(instance_id)
     guard(found.unit_id)
     try:
-        rendered = laporan(_service(), instance_id) if document == "laporan" else bukti_dukung(_service(), instance_id)
+        make = {"laporan": laporan, "bukti": bukti_dukung, "nota-dinas": nota_dinas}[document]
+        rendered = make(_service(), instance_id)
     except NotFound as exc:
         flash(localise(str(exc)), "warning")
         return redirect(url_for("main.instance", instance_id=instance_id))

@@ -844,3 +844,16 @@ def doc_bukti(instance_id: int, fmt: str, output: Path, db_url: str | None) -> N
     from workflow.documents import bukti_dukung
 
     _write_doc(bukti_dukung(Context(db_url).service(), instance_id).pdf(), output)
+
+
+@doc_group.command("nota-dinas")
+@click.argument("instance_id", type=int)
+@format_option
+@output_option
+@db_option
+@handles_errors
+def doc_nota_dinas(instance_id: int, fmt: str, output: Path, db_url: str | None) -> None:
+    """The Nota Dinas that opens the cycle (numbered once, by the unit's pattern)."""
+    from workflow.documents import nota_dinas
+
+    _write_doc(nota_dinas(Context(db_url).service(), instance_id).pdf(), output)

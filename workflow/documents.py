@@ -17,13 +17,23 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
 from workflow.flowchart import flowchart_svg
 from workflow.localtime import tanggal, waktu_lokal
-from workflow.models import AuditEvent, DocumentVersion, Instance, Person, Signature, Unit
+from workflow.models import (
+    AuditEvent,
+    Cycle,
+    DocumentNumber,
+    DocumentVersion,
+    Instance,
+    Person,
+    Signature,
+    Unit,
+    unit_chain,
+)
 from workflow.org import holders
 from workflow.rekap import document_content, sha256_text
 from workflow.service import WorkflowService, utcnow
@@ -157,3 +167,75 @@ def _head_of(s: Session, unit: Unit) -> dict[str, Any] | None:
     person = s.get(Person, holder.person_id)
     assert person is not None
     return {"name": person.name, "nip": person.nip, "pangkat": person.pangkat, "acting": holder.acting}
+
+
+DEFAULT_NOTA_DINAS_PATTERN = "065/{seq}/{unit_code}/{year}"
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def period_label(period: str) -> str:
+    """`2024-TW1` -> `Triwulan I Tahun 2024`; `2024` -> `Tahun 2024`."""
+    if "-TW" in period:
+        year, quarter = period.split("-TW")
+        return f"Triwulan {ROMAN.get(int(quarter), quarter)} Tahun {year}"
+    return f"Tahun {period}"
+
+
+def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
+    """The instance's Nota Dinas number, given once (the next in sequence for its unit and year)."""
+    with service.db.unit_of_work() as uow:
+        s = uow.session
+        instance, unit = _instance(s, instance_id)
+        found = s.scalar(
+            select(DocumentNumber.number).where(
+                DocumentNumber.instance_id == instance_id, DocumentNumber.kind == "nota_dinas"
+            )
+        )
+        if found is not None:
+            return str(found)
+        year = instance.started_at.astimezone(ZoneInfo(unit.timezone)).year
+        pattern = next(
+            (u.nota_dinas_pattern for u in unit_chain(s, unit) if u.nota_dinas_pattern), DEFAULT_NOTA_DINAS_PATTERN
+        )
+        last = s.scalar(
+            select(func.max(DocumentNumber.seq)).where(
+                DocumentNumber.unit_id == unit.id, DocumentNumber.year == year, DocumentNumber.kind == "nota_dinas"
+            )
+        )
+        seq = (last or 0) + 1
+        number = pattern.format(seq=seq, unit_code=unit.unit_code or unit.code, year=year)
+        s.add(
+            DocumentNumber(
+                unit_id=unit.id, year=year, kind="nota_dinas", seq=seq, instance_id=instance_id, number=number,
+                created_at=service.clock(),
+            )
+        )  # fmt: skip
+        uow.commit()
+        return number
+
+
+def nota_dinas(service: WorkflowService, instance_id: int) -> Rendered:
+    """The Nota Dinas that opens a cycle: number, kepada, dari, tanggal, perihal, and what is asked by when."""
+    number = nota_dinas_number(service, instance_id)
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        instance, unit = _instance(s, instance_id)
+        spec = service.registry.get(instance.sop_key, instance.sop_version)
+        cycle = s.get(Cycle, instance.cycle_id) if instance.cycle_id else None
+        names = {role: _names(s, unit, role, instance.started_at) for role in {r.role for r in spec.roles}}
+        head = _head_of(s, unit)
+        html = _env().get_template("nota_dinas.html").render(
+            spec=spec, instance=instance, unit=unit, number=number, period=period_label(instance.period),
+            deadline=cycle.deadline_at if cycle else None, names=names, head=head,
+            roles={r.role: r.column for r in spec.roles},
+        )  # fmt: skip
+        return Rendered(html)
+
+
+def _names(s: Session, unit: Unit, role: str, at: Any) -> list[str]:
+    people = []
+    for holder in holders(s, unit.id, role, at):
+        person = s.get(Person, holder.person_id)
+        if person is not None:
+            people.append(("Plt. " if holder.acting else "") + person.name)
+    return people

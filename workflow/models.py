@@ -66,6 +66,8 @@ class Unit(Base):
     calendar: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # How capaian is capped and rounded (workflow.capaian.POLICIES); inherited from the Kabupaten.
     capaian_policy: Mapped[str | None] = mapped_column(String(32))
+    # How a Nota Dinas is numbered, e.g. "065/{seq}/{unit_code}/{year}"; inherited from the Kabupaten.
+    nota_dinas_pattern: Mapped[str | None] = mapped_column(String(100))
 
 
 def unit_chain(session: Session, unit: Unit) -> list[Unit]:
@@ -515,4 +517,23 @@ class DocumentVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DocumentNumber(Base):
+    """A document's number (a Nota Dinas's), given once per instance, in sequence per unit and year."""
+
+    __tablename__ = "document_numbers"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", "kind", "seq", name="uq_document_numbers_seq"),
+        UniqueConstraint("instance_id", "kind", name="uq_document_numbers_instance"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    number: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

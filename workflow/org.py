@@ -34,6 +34,7 @@ class UnitSpec:
     unit_code: str | None
     calendar: dict[str, Any] | None = None
     capaian_policy: str | None = None
+    nota_dinas_pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,17 @@ def parse_org_file(file_path: Path) -> OrgFile:
             errors,
             file,
             raw,
-            {"code", "name", "kind", "parent", "timezone", "unit_code", "calendar", "capaian_policy"},
+            {
+                "code",
+                "name",
+                "kind",
+                "parent",
+                "timezone",
+                "unit_code",
+                "calendar",
+                "capaian_policy",
+                "nota_dinas_pattern",
+            },
             path,
         )
         calendar: dict[str, Any] | None = None
@@ -141,6 +152,14 @@ def parse_org_file(file_path: Path) -> OrgFile:
         tz = _text(errors, file, raw, "timezone", f"{path}.timezone", False) or "Asia/Jakarta"
         unit_code = _text(errors, file, raw, "unit_code", f"{path}.unit_code", False)
         policy = _text(errors, file, raw, "capaian_policy", f"{path}.capaian_policy", False)
+        pattern = _text(errors, file, raw, "nota_dinas_pattern", f"{path}.nota_dinas_pattern", False)
+        if pattern is not None and "{seq}" not in pattern:
+            errors.append(
+                SourceError(
+                    file, raw.line_of("nota_dinas_pattern"), f"{path}.nota_dinas_pattern",
+                    "must contain {seq}; it may also use {unit_code} and {year}",
+                )
+            )  # fmt: skip
         if policy is not None and policy not in POLICIES:
             errors.append(
                 SourceError(
@@ -170,7 +189,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
             errors.append(SourceError(file, raw.line_of("timezone"), f"{path}.timezone", f"unknown time zone {tz!r}"))
         if code and name and kind:
             codes.add(code)
-            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar, policy))
+            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar, policy, pattern))
 
     people: list[PersonSpec] = []
     raw_people = data.get("people")
@@ -307,6 +326,7 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
         unit.unit_code = spec.unit_code
         unit.calendar = spec.calendar
         unit.capaian_policy = spec.capaian_policy
+        unit.nota_dinas_pattern = spec.nota_dinas_pattern
         unit.parent_id = None
         if spec.parent is not None:
             session.flush()

@@ -140,3 +140,21 @@ def test_every_sop_sheet_renders(key: str, tmp_path: Path) -> None:
     spec = REGISTRY.get(key)
     text = " ".join(pdf_text(sop_sheet(spec).pdf(), tmp_path).split())
     assert spec.nama in text and "Uraian Prosedur" in text and spec.header.nomor.split()[0] in text
+
+
+def test_the_nota_dinas_is_numbered_once_by_the_units_pattern_in_sequence(tmp_path: Path) -> None:
+    from workflow.documents import nota_dinas, nota_dinas_number
+
+    service, _perf = _site(tmp_path)
+    first = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    second = service.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
+    year = service.clock().year  # numbered in the year the Nota Dinas is issued
+    # The pattern comes from the Kabupaten in the org file; 416-307 is Kutorejo's code (002:1343).
+    assert nota_dinas_number(service, second) == f"065/1/416-307/{year}"
+    assert nota_dinas_number(service, first) == f"065/2/416-307/{year}"
+    assert nota_dinas_number(service, second) == f"065/1/416-307/{year}"  # given once
+    flat = " ".join(pdf_text(nota_dinas(service, first).pdf(), tmp_path).split())
+    assert f"065/2/416-307/{year}" in flat and "NOTA DINAS" in flat
+    assert "Perihal : Pengukuran Data Kinerja Triwulan I Tahun 2024" in flat
+    assert "Sri Wahyuni" in flat and "Rahmat Hidayat" in flat and "NIP. 197501012000031001" in flat
+    assert all(" ".join(step.kegiatan.split()[:4]) in flat for step in REGISTRY.get(S4).steps)
