@@ -409,7 +409,7 @@ def sop_pdf(key: str, version: int) -> Any:
     return _pdf(sop_sheet(spec).pdf(), f"sop-{key}-v{version}.pdf")
 
 
-@bp.get("/instances/<int:instance_id>/<any(laporan, bukti, nota-dinas):document>.pdf")
+@bp.get("/instances/<int:instance_id>/<any(laporan, bukti, 'nota-dinas'):document>.pdf")
 @rule(*ALL_ROLES, above=True)
 def instance_pdf(instance_id: int, document: str) -> Any:
     """The Laporan Hasil Pengukuran (draft, or final as signed) or the bukti dukung of reviu berjenjang."""

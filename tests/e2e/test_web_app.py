@@ -568,3 +568,16 @@ def test_refused_actions_are_explained_in_indonesian(site: Site) -> None:
     again = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
     assert f"tugas {site.entry_task_id} sudah selesai oleh kasi.pelayanan" in again
     assert "is already done" not in again
+
+
+def test_the_instance_page_links_its_documents_and_they_download_as_pdf(site: Site) -> None:
+    client = login(site.app, "sekcam")
+    page = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    for document in ("nota-dinas", "bukti", "laporan"):
+        link = f"/instances/{site.instance_id}/{document}.pdf"
+        assert link in page
+        response = client.get(link)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", document
+        assert response.data.startswith(b"%PDF-")
+    sop = client.get(f"/sop/{S4}/v2.pdf")
+    assert sop.status_code == 200 and sop.data.startswith(b"%PDF-")
