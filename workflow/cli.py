@@ -857,3 +857,38 @@ def doc_nota_dinas(instance_id: int, fmt: str, output: Path, db_url: str | None)
     from workflow.documents import nota_dinas
 
     _write_doc(nota_dinas(Context(db_url).service(), instance_id).pdf(), output)
+
+
+@doc_group.command("format")
+@click.option("--unit", required=True)
+@click.option("--period", required=True, help="The triwulan, e.g. 2024-TW2.")
+@click.option("--as", "username", required=True, help="Whose checklist (a Kasi, an ASN …).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), default="pdf", show_default=True)
+@output_option
+@db_option
+@handles_errors
+def doc_format(unit: str, period: str, username: str, fmt: str, output: Path, db_url: str | None) -> None:
+    """The Format / Checklist data kinerja of one person: their indicators, targets and the quarter to fill."""
+    from workflow.documents import format_checklist, format_pdf, format_xlsx
+
+    data = format_checklist(Context(db_url).service(), unit, period, username)
+    if fmt == "xlsx":
+        format_xlsx(data, output)
+        click.echo(f"written {output}")
+    else:
+        _write_doc(format_pdf(data).pdf(), output)
+
+
+@doc_group.command("rekap")
+@click.option("--unit", required=True)
+@click.option("--period", required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx"]), default="xlsx", show_default=True)
+@output_option
+@db_option
+@handles_errors
+def doc_rekap(unit: str, period: str, fmt: str, output: Path, db_url: str | None) -> None:
+    """The Kertas Kerja Pengukuran of a unit and triwulan as a workbook."""
+    from workflow.workbook import write_rekap_xlsx
+
+    write_rekap_xlsx(Context(db_url).performance().rekap(unit, period), output)
+    click.echo(f"written {output}")

@@ -17,11 +17,14 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
 from workflow.flowchart import flowchart_svg
+from workflow.indicators import parse_period
 from workflow.localtime import tanggal, waktu_lokal
 from workflow.models import (
     AuditEvent,
@@ -31,10 +34,12 @@ from workflow.models import (
     Instance,
     Person,
     Signature,
+    TargetSet,
     Unit,
     unit_chain,
 )
 from workflow.org import holders
+from workflow.perfdata import default_target_set, indicators_of, measure_upto, policy_for, quarters_of, set_label
 from workflow.rekap import document_content, sha256_text
 from workflow.service import WorkflowService, utcnow
 from workflow.sop import SopSpec
@@ -239,3 +244,73 @@ def _names(s: Session, unit: Unit, role: str, at: Any) -> list[str]:
         if person is not None:
             people.append(("Plt. " if holder.acting else "") + person.name)
     return people
+
+
+def format_checklist(service: WorkflowService, unit_code: str, period: str, username: str) -> dict[str, Any]:
+    """The Format / Checklist data kinerja of one person: their indicators, targets and the quarter to fill."""
+    now = service.clock()
+    year, quarter = parse_period(period)
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        person = service._person(s, username)
+        unit = service._unit(s, unit_code)
+        indicators = indicators_of(s, person.id, unit.id, year, now)
+        if not indicators:
+            raise NotFound(f"user {username!r} answers for no indicator of {unit_code} in {year}")
+        base = default_target_set(s, unit.id, year)
+        instance = s.scalar(
+            select(Instance)
+            .where(Instance.unit_id == unit.id, Instance.period == period, Instance.target_set_id.is_not(None))
+            .limit(1)
+        )
+        if instance is not None and instance.target_set_id is not None:
+            base = s.get(TargetSet, instance.target_set_id)
+        policy = policy_for(s, unit)
+        rows = []
+        for indicator in indicators:
+            earlier = quarters_of(s, indicator, year, quarter - 1) if quarter > 1 else {}
+            measured = measure_upto(s, indicator, base, {}, quarter, policy)
+            annual = measure_upto(s, indicator, base, {}, 4, policy)
+            rows.append(
+                {"code": indicator.code, "name": indicator.name, "satuan": indicator.satuan, "kind": indicator.kind,
+                 "target": measured.target, "annual": annual.target, "target_set": set_label(measured.target_set),
+                 "earlier": {q: earlier[q].display() if q in earlier else None for q in range(1, quarter)},
+                 "external_source": indicator.external_source}
+            )  # fmt: skip
+        return {
+            "unit": unit.code, "unit_name": unit.name, "period": period, "period_label": period_label(period),
+            "quarter": quarter, "person": person.name, "username": person.username, "nip": person.nip, "rows": rows,
+        }  # fmt: skip
+
+
+def format_pdf(data: dict[str, Any]) -> Rendered:
+    return Rendered(_env().get_template("format.html").render(data=data))
+
+
+def format_xlsx(data: dict[str, Any], path: Any) -> None:
+    """The same checklist as a workbook to fill in (values typed here go back through the data-entry page)."""
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "Format Data Kinerja"
+    ws.append([f"FORMAT DATA KINERJA {data['period_label'].upper()} — {data['unit_name'].upper()}"])
+    ws.append([f"Penanggung jawab: {data['person']} (NIP {data['nip'] or '-'})"])
+    ws.append([])
+    quarters = [f"TW {ROMAN[q]} (terisi)" for q in range(1, data["quarter"])]
+    header = ["No", "Kode", "Indikator", "Satuan", "Target tahunan", f"Target s.d. TW {ROMAN[data['quarter']]}",
+              *quarters, f"Realisasi TW {ROMAN[data['quarter']]}", "Hambatan / keterangan", "Bukti dukung"]  # fmt: skip
+    ws.append(header)
+    for n, row in enumerate(data["rows"], start=1):
+        earlier = [row["earlier"].get(q) for q in range(1, data["quarter"])]
+        ws.append(
+            [n, row["code"], row["name"], row["satuan"], row["annual"], row["target"], *earlier, None, None, None]
+        )
+    for cell in ws[4]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFGHIJKL", (5, 16, 50, 12, 14, 16, 14, 14, 14, 18, 30, 20), strict=False):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=5):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    book.save(path)

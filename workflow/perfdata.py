@@ -136,6 +136,16 @@ def owned_indicators(session: Session, task: Task, year: int, now: datetime) -> 
     return owned
 
 
+def indicators_of(session: Session, person_id: int, unit_id: int, year: int, now: datetime) -> list[Indicator]:
+    """The indicators PERSON_ID answers for in UNIT_ID: given to them, or to a position they hold there."""
+    positions = {(h.role, h.seksi) for h in holdings(session, person_id, now) if h.unit_id == unit_id}
+    return [
+        i
+        for i in unit_indicators(session, unit_id, year)
+        if i.owner_person_id == person_id or (i.owner_person_id is None and (i.owner_role, i.owner_seksi) in positions)
+    ]
+
+
 def rows_for(session: Session, unit_id: int, periods: list[str]) -> dict[tuple[int, str], Realisasi]:
     rows = session.scalars(select(Realisasi).where(Realisasi.unit_id == unit_id, Realisasi.period.in_(periods)))
     return {(r.indicator_id, r.period): r for r in rows}

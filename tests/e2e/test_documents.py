@@ -158,3 +158,32 @@ def test_the_nota_dinas_is_numbered_once_by_the_units_pattern_in_sequence(tmp_pa
     assert "Perihal : Pengukuran Data Kinerja Triwulan I Tahun 2024" in flat
     assert "Sri Wahyuni" in flat and "Rahmat Hidayat" in flat and "NIP. 197501012000031001" in flat
     assert all(" ".join(step.kegiatan.split()[:4]) in flat for step in REGISTRY.get(S4).steps)
+
+
+def test_the_format_checklist_lists_a_kasis_indicators_with_targets_and_earlier_quarters(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from workflow.documents import format_checklist, format_pdf, format_xlsx
+    from workflow.errors import NotFound
+
+    service, perf = _site(tmp_path)
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    _advance(service, instance_id, "pengukuran_asn")
+    _enter(service, perf, instance_id)
+    data = format_checklist(service, "kutorejo", "2024-TW2", "kasi.pelayanan")
+    assert [r["code"] for r in data["rows"]] == ["KL-1", "7.01.02.2.04", "7.01.02.2.04.02"]
+    by_code = {r["code"]: r for r in data["rows"]}
+    # Rencana Aksi (examples/kutorejo-2024.xlsx): 170 + 170 pelayanan s.d. TW II of 690; 4 + 5 laporan of 18.
+    assert (by_code["7.01.02.2.04"]["target"], by_code["7.01.02.2.04"]["annual"]) == ("340", "690")
+    assert (by_code["7.01.02.2.04.02"]["target"], by_code["7.01.02.2.04.02"]["annual"]) == ("9", "18")
+    assert by_code["KL-1"]["earlier"] == {1: "402/402"}
+    flat = " ".join(pdf_text(format_pdf(data).pdf(), tmp_path).split())
+    assert "FORMAT / CHECKLIST DATA KINERJA" in flat and "TRIWULAN II TAHUN 2024" in flat
+    assert "Nur Hasanah" in flat and "7.01.02.2.04.02" in flat and "Realisasi TW 2" in flat
+    path = tmp_path / "format.xlsx"
+    format_xlsx(data, path)
+    sheet = load_workbook(path)["Format Data Kinerja"]
+    assert [sheet.cell(r, 2).value for r in range(5, 8)] == ["KL-1", "7.01.02.2.04", "7.01.02.2.04.02"]
+    assert sheet.cell(4, 8).value == "Realisasi TW II"
+    with pytest.raises(NotFound):
+        format_checklist(service, "kutorejo", "2024-TW2", "staf")  # answers for no indicator
