@@ -396,39 +396,75 @@ def sop_bpmn(key: str, version: int) -> Any:
     return response
 
 
-@bp.get("/sop/<key>/v<int:version>.pdf")
+@bp.get("/sop/<key>/v<int:version>.<any(pdf, docx):fmt>")
 @rule(logged_in=True)  # SOP definitions are not any unit's data
-def sop_pdf(key: str, version: int) -> Any:
-    """The SOP sheet in the standard format, with its bagan alur."""
+def sop_document(key: str, version: int, fmt: str) -> Any:
+    """The SOP sheet in the standard format, with its bagan alur, as PDF or Word."""
     from workflow.documents import sop_sheet
 
     try:
         spec = _service().registry.get(key, version)
     except KeyError:
         abort(404)
-    return _pdf(sop_sheet(spec).pdf(), f"sop-{key}-v{version}.pdf")
+    try:
+        return _document(sop_sheet(spec), fmt, f"sop-{key}-v{version}")
+    except WorkflowError as exc:  # an office's Word template is broken
+        _fail(exc)
+        return redirect(url_for("main.home"))
 
 
-@bp.get("/instances/<int:instance_id>/<any(laporan, bukti, 'nota-dinas'):document>.pdf")
+@bp.get("/instances/<int:instance_id>/<any(laporan, bukti, 'nota-dinas'):document>.<any(pdf, docx):fmt>")
 @rule(*ALL_ROLES, above=True)
-def instance_pdf(instance_id: int, document: str) -> Any:
-    """The Laporan Hasil Pengukuran (draft, or final as signed) or the bukti dukung of reviu berjenjang."""
+def instance_document(instance_id: int, document: str, fmt: str) -> Any:
+    """The Nota Dinas, the Laporan Hasil Pengukuran (draft, or final as signed) as PDF or Word, or
+    the bukti dukung of reviu berjenjang (PDF only)."""
     from workflow.documents import bukti_dukung, laporan, nota_dinas
 
     found = _instance_or_404(instance_id)
     guard(found.unit_id)
+    if document == "bukti" and fmt != "pdf":
+        abort(404)
     try:
         make = {"laporan": laporan, "bukti": bukti_dukung, "nota-dinas": nota_dinas}[document]
-        rendered = make(_service(), instance_id)
-    except NotFound as exc:
+        return _document(make(_service(), instance_id), fmt, f"{document}-{instance_id}")
+    except WorkflowError as exc:  # nothing to report yet, or an office's Word template is broken
         flash(localise(str(exc)), "warning")
         return redirect(url_for("main.instance", instance_id=instance_id))
-    return _pdf(rendered.pdf(), f"{document}-{instance_id}.pdf")
 
 
-def _pdf(data: bytes, name: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+@bp.get("/format/<unit_code>/<period>/<username>.<any(pdf, xlsx):fmt>")
+@rule(*ALL_ROLES, above=True)
+def format_document(unit_code: str, period: str, username: str, fmt: str) -> Any:
+    """The Format / Checklist data kinerja of one person: their own, or anyone's for the Tim SAKIP
+    and the unit's leaders (who hand the formats out)."""
+    from workflow.documents import format_checklist, format_pdf, format_xlsx
+
+    unit_id = _unit_id(unit_code)
+    guard(unit_id, None if username == current_user.username else MONITOR_ROLES)
+    try:
+        data = format_checklist(_service(), unit_code, period, username)
+    except WorkflowError as exc:
+        _fail(exc)
+        return redirect(url_for("main.home"))
+    name = f"format-data-kinerja-{unit_code}-{period}-{username}"
+    if fmt == "pdf":
+        return _document(format_pdf(data), fmt, name)
+    buffer = io.BytesIO()
+    format_xlsx(data, buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx", mimetype=XLSX)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _document(rendered: Any, fmt: str, name: str) -> Response:
+    if fmt == "docx":
+        response = Response(rendered.docx(), mimetype=DOCX)
+    else:
+        response = Response(rendered.pdf(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
@@ -448,7 +484,11 @@ def tracker(instance_id: int) -> Any:
     if status:
         owners = [dict(o, indicators=[i for i in o["indicators"] if i["status"] == status]) for o in owners]
         owners = [o for o in owners if o["indicators"]]
-    return render_template("tracker.html", data=data, owners=owners, seksi=seksi, status=status, instance=found)
+    with _service().db.unit_of_work(readonly=True) as uow:
+        unit_code = uow.session.scalar(select(Unit.code).where(Unit.id == found.unit_id))
+    return render_template(
+        "tracker.html", data=data, owners=owners, seksi=seksi, status=status, instance=found, unit_code=unit_code
+    )
 
 
 @bp.post("/instances/<int:instance_id>/tracker/remind")
@@ -509,7 +549,7 @@ def rekap(unit_code: str, period: str) -> Any:
         write_rekap_xlsx(data, buffer)  # type: ignore[arg-type]
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=f"kertas-kerja-{unit_code}-{period}.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+                         mimetype=XLSX)  # fmt: skip
     return render_template("rekap.html", data=data)
 
 

@@ -790,7 +790,8 @@ def user_password(username: str, password: str, db_url: str | None) -> None:
 
 @main.group("doc")
 def doc_group() -> None:
-    """Documents as PDF (DOCX and the other formats follow): the SOP sheet, the laporan, the bukti dukung."""
+    """Documents: the SOP sheet, the Nota Dinas, the Format / Checklist, the Kertas Kerja, the
+    Laporan and the bukti dukung, as PDF, DOCX (from editable Word templates) or XLSX."""
 
 
 def _write_doc(data: bytes, output: Path) -> None:
@@ -798,8 +799,31 @@ def _write_doc(data: bytes, output: Path) -> None:
     click.echo(f"written {output} ({len(data)} bytes)")
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(["pdf"]), default="pdf", show_default=True)
+def _write_rendered(rendered: Any, fmt: str, output: Path) -> None:
+    _write_doc(rendered.docx() if fmt == "docx" else rendered.pdf(), output)
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(["pdf", "docx"]), default="pdf", show_default=True)
 output_option = click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+
+
+@doc_group.command("templates")
+@click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False), required=True)
+def doc_templates(directory: Path) -> None:
+    """Copy the default Word templates into DIRECTORY, to edit (letterhead, wording) and put in
+    SAKIP_TEMPLATE_DIR (or its sub-folder named after a unit code). Existing files are kept."""
+    import shutil
+
+    from workflow.documents import TEMPLATES, WORD_TEMPLATES
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in WORD_TEMPLATES:
+        target = directory / f"{name}.docx"
+        if target.exists():
+            click.echo(f"kept {target} (already there)")
+            continue
+        shutil.copyfile(TEMPLATES / f"{name}.docx", target)
+        click.echo(f"written {target}")
 
 
 @doc_group.command("sop")
@@ -817,7 +841,7 @@ def doc_sop(sop_key: str, version: int | None, fmt: str, output: Path) -> None:
         spec = ctx.registry.get(sop_key, version)
     except KeyError:
         raise NotFound(f"unknown SOP {sop_key!r}" + (f" version {version}" if version else "")) from None
-    _write_doc(sop_sheet(spec).pdf(), output)
+    _write_rendered(sop_sheet(spec), fmt, output)
 
 
 @doc_group.command("laporan")
@@ -830,12 +854,12 @@ def doc_laporan(instance_id: int, fmt: str, output: Path, db_url: str | None) ->
     """The Laporan Hasil Pengukuran Data Kinerja (draft, or the final one frozen at signing)."""
     from workflow.documents import laporan
 
-    _write_doc(laporan(Context(db_url).service(), instance_id).pdf(), output)
+    _write_rendered(laporan(Context(db_url).service(), instance_id), fmt, output)
 
 
 @doc_group.command("bukti")
 @click.argument("instance_id", type=int)
-@format_option
+@click.option("--format", "fmt", type=click.Choice(["pdf"]), default="pdf", show_default=True)
 @output_option
 @db_option
 @handles_errors
@@ -856,7 +880,7 @@ def doc_nota_dinas(instance_id: int, fmt: str, output: Path, db_url: str | None)
     """The Nota Dinas that opens the cycle (numbered once, by the unit's pattern)."""
     from workflow.documents import nota_dinas
 
-    _write_doc(nota_dinas(Context(db_url).service(), instance_id).pdf(), output)
+    _write_rendered(nota_dinas(Context(db_url).service(), instance_id), fmt, output)
 
 
 @doc_group.command("format")

@@ -1,28 +1,39 @@
-"""Documents from the data the engine holds: the SOP sheet, the Laporan Hasil Pengukuran and the
-bukti dukung of reviu berjenjang, rendered from Jinja2 templates to PDF by WeasyPrint.
+"""Documents from the data the engine holds: the Nota Dinas, the SOP sheet, the Format / Checklist,
+the Laporan Hasil Pengukuran and the bukti dukung of reviu berjenjang.
 
-Templates live in `workflow/doc_templates/`. Dates are written "14 September 2023", numbers
-`2.973.061.600,00` and `93,35%`. A Laporan that has been signed is rendered from the content
-frozen in its signature, so the printed report is the one signed.
+PDF comes from Jinja2 HTML templates through WeasyPrint, DOCX from Word templates through docxtpl,
+and XLSX from openpyxl. The default templates live in `workflow/doc_templates/`. An office
+replaces a Word template without touching code by saving its own copy (same file name) in the
+template folder, `SAKIP_TEMPLATE_DIR` (default `instance/templates`): first in a sub-folder named
+after its unit code (`kutorejo/nota_dinas.docx`), else after a unit above it (the Kabupaten's
+letterhead for all its Kecamatan), else at the top of the folder. `sakip doc templates -o DIR`
+writes the defaults there to start from.
+
+Dates are written "14 September 2023", numbers `2.973.061.600,00` and `93,35%`. A Laporan that
+has been signed is rendered from the content frozen in its signature, so the printed report is
+the one signed.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import dataclass
+import os
+import zipfile
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateSyntaxError, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.errors import NotFound
+from workflow.errors import InvalidInput, NotFound
 from workflow.flowchart import flowchart_svg
 from workflow.indicators import parse_period
 from workflow.localtime import tanggal, waktu_lokal
@@ -75,19 +86,127 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
+WORD_TEMPLATES = ("nota_dinas", "laporan", "sop_sheet")
+
+
+def template_dir() -> Path:
+    return Path(os.environ.get("SAKIP_TEMPLATE_DIR") or "instance/templates")
+
+
+def word_template(name: str, unit_codes: tuple[str, ...] = ()) -> Path:
+    """The Word template NAME for a unit: the office's own copy if there is one, else the default."""
+    folder = template_dir()
+    for candidate in [*(folder / code / f"{name}.docx" for code in unit_codes), folder / f"{name}.docx"]:
+        if candidate.is_file():
+            return candidate
+    return TEMPLATES / f"{name}.docx"
+
+
+def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] = ()) -> bytes:
+    """Fill the Word template NAME with CONTEXT (plain strings, already in Indonesian format).
+
+    A context value `bagan_svg` becomes the picture `bagan` (the SVG rendered to PNG)."""
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
+
+    path = word_template(name, unit_codes)
+    try:
+        template = DocxTemplate(str(path))
+        values = dict(context)
+        svg = values.pop("bagan_svg", None)
+        if svg is not None:
+            import cairosvg  # type: ignore[import-untyped]
+
+            png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2)
+            values["bagan"] = InlineImage(template, io.BytesIO(png), height=Mm(150))
+        template.render(values, autoescape=True)
+    except TemplateError as exc:
+        where = f" line {exc.lineno}" if isinstance(exc, TemplateSyntaxError) and exc.lineno else ""
+        raise InvalidInput(f"Word template {path}{where}: {exc.message or type(exc).__name__}") from None
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise InvalidInput(f"Word template {path}: not a Word document (.docx): {exc}") from None
+    _fit_grids(template.docx)
+    buffer = io.BytesIO()
+    template.save(buffer)
+    return buffer.getvalue()
+
+
+def _fit_grids(document: Any) -> None:
+    """Give each table as many grid columns as its widest row has cells, with those cells' widths.
+
+    A `{%tc for %}` loop (one column per executor role) adds cells that the template's grid does
+    not know about, and docxtpl then splits the page width evenly between all columns."""
+    from docx.oxml.ns import qn
+
+    for table in document.tables:
+        rows = table._tbl.tr_lst
+        if not rows:
+            continue
+        widest = max(reversed(rows), key=lambda row: len(row.tc_lst))  # a body row: the header merges
+        if any(tc.tcPr is not None and tc.tcPr.find(qn("w:gridSpan")) is not None for tc in widest.tc_lst):
+            continue
+        found = [tc.tcPr.find(qn("w:tcW")) if tc.tcPr is not None else None for tc in widest.tc_lst]
+        widths = [w.get(qn("w:w")) for w in found if w is not None]
+        if len(widths) != len(found) or None in widths:
+            continue
+        grid = table._tbl.tblGrid
+        for column in list(grid.gridCol_lst):
+            grid.remove(column)
+        for width in widths:
+            grid.add_gridCol().set(qn("w:w"), width)
+
+
 @dataclass(frozen=True)
 class Rendered:
     html: str
+    word: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    unit_codes: tuple[str, ...] = ()
 
     def pdf(self) -> bytes:
         return render_pdf(self.html)
 
+    def docx(self) -> bytes:
+        if self.word is None:
+            raise ValueError("this document has no Word template")
+        return render_docx(self.word, self.context, self.unit_codes)
+
+
+def _lines(text: str | None) -> str:
+    return " ".join((text or "").split())
+
 
 def sop_sheet(spec: SopSpec) -> Rendered:
     """The SOP in the standard sheet: header block, the four paired boxes, the step table with one
-    column per executor role and the mutu baku columns, and the bagan alur."""
-    html = _env().get_template("sop_sheet.html").render(spec=spec, svg=flowchart_svg(spec, title=False))
-    return Rendered(html)
+    column per executor role and the mutu baku columns, and the bagan alur.
+
+    Word fields: unit, version, key, nomor, nama, tanggal_pembuatan, tanggal_revisi,
+    tanggal_efektif, disahkan_oleh, dasar_hukum[], kualifikasi_pelaksana[], keterkaitan[],
+    peralatan[], peringatan, pencatatan, roles[] (column headings), steps[] (no, kegiatan,
+    marks[] one per role, kelengkapan, waktu, output, ket) and bagan (the picture)."""
+    svg = flowchart_svg(spec, title=False)
+    html = _env().get_template("sop_sheet.html").render(spec=spec, svg=svg)
+    header = spec.header
+    numbers = {step.id: step.no for step in spec.steps}
+    steps = [
+        {"no": step.no, "kegiatan": _lines(step.kegiatan), "kelengkapan": ", ".join(step.kelengkapan),
+         "marks": ["✓" if role.role == step.pelaksana else "" for role in spec.roles],
+         "waktu": step.waktu.printed if step.waktu else "-", "output": _lines(step.output) or "-",
+         "ket": f"Ya: lanjut; Tidak: kembali ke langkah {numbers.get(step.return_to or '', '-')}"
+         if step.kind.value == "review" else ""}
+        for step in spec.steps
+    ]  # fmt: skip
+    context = {
+        "unit": header.unit or "", "version": spec.version, "key": spec.key, "nomor": header.nomor,
+        "nama": header.nama, "tanggal_pembuatan": header.tanggal_pembuatan,
+        "tanggal_revisi": header.tanggal_revisi or "-", "tanggal_efektif": header.tanggal_efektif,
+        "disahkan_oleh": header.disahkan_oleh, "dasar_hukum": list(header.dasar_hukum),
+        "kualifikasi_pelaksana": list(header.kualifikasi_pelaksana), "keterkaitan": list(header.keterkaitan),
+        "peralatan": list(header.peralatan), "peringatan": header.peringatan, "pencatatan": header.pencatatan,
+        "roles": [role.column for role in spec.roles], "steps": steps, "bagan_svg": svg,
+    }  # fmt: skip
+    return Rendered(html, "sop_sheet", context)
 
 
 def _instance(s: Session, instance_id: int) -> tuple[Instance, Unit]:
@@ -156,11 +275,111 @@ def laporan(service: WorkflowService, instance_id: int) -> Rendered:
             )
         shortfalls = [r for r in rekap["rows"] if r.get("capaian") and Decimal(r["capaian"]) < 100 and r.get("note")]
         camat = None if signed else _head_of(s, unit)
+        sha256 = sha256_text(content)
         html = _env().get_template("laporan.html").render(
             spec=spec, instance=instance, unit=unit, rekap=rekap, shortfalls=shortfalls, signed=signed, camat=camat,
-            sha256=sha256_text(content), final=signed is not None,
+            sha256=sha256, final=signed is not None,
         )  # fmt: skip
-        return Rendered(html)
+        chain = unit_chain(s, unit)
+        return Rendered(
+            html, "laporan", _laporan_context(unit, instance, rekap, shortfalls, signed, camat, sha256),
+            tuple(u.code for u in chain),
+        )  # fmt: skip
+
+
+def _percent(value: Any) -> str:
+    return f"{angka(value, 2)}%" if value not in (None, "") else "-"
+
+
+def _target_text(row: dict[str, Any]) -> str:
+    if row["kind"] == "grade":
+        return str(row.get("target") or "-")
+    return f"{angka(row.get('target'))} {row.get('satuan') or ''}".strip()
+
+
+def _value_text(row: dict[str, Any]) -> str:
+    value = row.get("value")
+    if row.get("pending"):
+        return "menunggu"
+    if row["kind"] == "ratio" and value:
+        return "/".join(angka(part) for part in str(value).split("/"))
+    if row["kind"] == "grade":
+        return str(value or "-")
+    return angka(value)
+
+
+def _laporan_context(
+    unit: Unit,
+    instance: Instance,
+    rekap: dict[str, Any],
+    shortfalls: list[dict[str, Any]],
+    signed: dict[str, Any] | None,
+    camat: dict[str, Any] | None,
+    sha256: str,
+) -> dict[str, Any]:
+    """Word fields: status, kop_unit, periode, target_set, policy, penyerapan, groups[] (code, name,
+    rows[] (code, name, target, realisasi, capaian, predikat), average, predikat), shortfalls[]
+    (code, name, capaian, note), the signature block (tempat_tanggal, jabatan,
+    keterangan_tanda_tangan, nama, pangkat, nip) and sha256."""
+    groups = [
+        {
+            "code": group["code"],
+            "name": group["name"],
+            "average": _percent(group.get("average_capaian")),
+            "predikat": group.get("predikat") or "",
+            "rows": [
+                {
+                    "code": r["code"],
+                    "name": r["name"],
+                    "target": _target_text(r),
+                    "realisasi": _value_text(r),
+                    "capaian": _percent(r.get("capaian")),
+                    "predikat": r.get("predikat") or "",
+                }
+                for r in rekap["rows"]
+                if r.get("sasaran_code") == group["code"]
+            ],
+        }
+        for group in rekap["sasaran"]
+    ]
+    place = unit.name.replace("Kecamatan ", "")
+    if signed is not None:
+        local = signed["signed_at"].astimezone(ZoneInfo(unit.timezone)).date()
+        block = {
+            "tempat_tanggal": f"{place}, {tanggal(local)}",
+            "keterangan_tanda_tangan": "ditandatangani secara elektronik",
+            "jabatan": ("Plt. " if signed["acting_for"] else "") + "CAMAT " + place.upper(),
+            "nama": signed["name"],
+            "pangkat": signed["pangkat"] or "",
+            "nip": signed["nip"] or "-",
+        }
+        status = f"FINAL — ditandatangani {tanggal(local)}"
+    else:
+        block = {
+            "tempat_tanggal": f"{place}, ",
+            "keterangan_tanda_tangan": "",
+            "jabatan": ("Plt. " if camat and camat["acting"] else "") + "CAMAT " + place.upper(),
+            "nama": camat["name"] if camat else "",
+            "pangkat": (camat or {}).get("pangkat") or "",
+            "nip": (camat or {}).get("nip") or "-",
+        }
+        status = "DRAF — belum ditandatangani"
+    penyerapan = rekap.get("penyerapan_anggaran")
+    return {
+        "status": status,
+        "kop_unit": unit.name.upper(),
+        "periode": "PERIODE " + period_label(instance.period).upper(),
+        "target_set": rekap.get("target_set") or "-",
+        "policy": rekap.get("policy") or "-",
+        "penyerapan": f" Penyerapan anggaran: {angka(penyerapan, 2)}%." if penyerapan else "",
+        "groups": groups,
+        "sha256": sha256,
+        **block,
+        "shortfalls": [
+            {"code": r["code"], "name": r["name"], "capaian": _percent(r["capaian"]), "note": r["note"]}
+            for r in shortfalls
+        ],
+    }
 
 
 def _head_of(s: Session, unit: Unit) -> dict[str, Any] | None:
@@ -229,12 +448,67 @@ def nota_dinas(service: WorkflowService, instance_id: int) -> Rendered:
         cycle = s.get(Cycle, instance.cycle_id) if instance.cycle_id else None
         names = {role: _names(s, unit, role, instance.started_at) for role in {r.role for r in spec.roles}}
         head = _head_of(s, unit)
+        period = period_label(instance.period)
+        deadline = cycle.deadline_at if cycle else None
+        roles = {r.role: r.column for r in spec.roles}
         html = _env().get_template("nota_dinas.html").render(
-            spec=spec, instance=instance, unit=unit, number=number, period=period_label(instance.period),
-            deadline=cycle.deadline_at if cycle else None, names=names, head=head,
-            roles={r.role: r.column for r in spec.roles},
+            spec=spec, instance=instance, unit=unit, number=number, period=period, deadline=deadline, names=names,
+            head=head, roles=roles,
         )  # fmt: skip
-        return Rendered(html)
+        chain = unit_chain(s, unit)
+        place = unit.name.replace("Kecamatan ", "")
+        acting = "Plt. " if head and head["acting"] else ""
+        started = tanggal(instance.started_at.astimezone(ZoneInfo(unit.timezone)).date())
+
+        def named(role: str, fallback: str) -> str:
+            people = names.get(role)
+            return roles.get(role, fallback) + (f" ({', '.join(people)})" if people else "")
+
+        context = {
+            "kop_atas": chain[-1].name.upper() if len(chain) > 1 else "",
+            "kop_unit": unit.name.upper(),
+            "kop_alamat": "",
+            "nomor": number,
+            "tanggal": started,
+            "sifat": "Biasa",
+            "lampiran": "-",
+            "kepada": "Yth. "
+            + "; ".join(
+                [
+                    named("sekcam", "Sekretaris Camat"),
+                    named("tim_sakip", "Tim SAKIP"),
+                    roles.get("asn", "Seluruh ASN Internal"),
+                ]
+            ),
+            "dari": f"{acting}Camat {place}",
+            "perihal": f"{spec.nama.title()} {period}",
+            "pembuka": f"Dalam rangka pelaksanaan Sistem Akuntabilitas Kinerja Instansi Pemerintah (SAKIP) pada "
+            f"{unit.name}, bersama ini diperintahkan untuk melaksanakan {spec.nama.title()} {period} "
+            f"sesuai Standar Operasional Prosedur nomor {spec.header.nomor}, dengan langkah sebagai berikut:",
+            "steps": [
+                {
+                    "no": step.no,
+                    "kegiatan": _lines(step.kegiatan),
+                    "pelaksana": roles.get(step.pelaksana, step.pelaksana),
+                    "waktu": step.waktu.printed if step.waktu else "-",
+                    "output": _lines(step.output) or "-",
+                }
+                for step in spec.steps
+            ],
+            "batas_waktu": "Seluruh rangkaian kegiatan diselesaikan paling lambat "
+            + waktu_lokal(deadline, unit.timezone)
+            + "."
+            if deadline
+            else "Setiap langkah diselesaikan dalam waktu yang tercantum di atas, dihitung dalam hari kerja.",
+            "penutup": "Demikian untuk dilaksanakan dengan penuh tanggung jawab.",
+            "tempat_tanggal": f"{place}, {started}",
+            "jabatan": f"{acting}CAMAT {place.upper()}",
+            "keterangan_tanda_tangan": "",
+            "nama": head["name"] if head else "",
+            "pangkat": (head or {}).get("pangkat") or "",
+            "nip": (head or {}).get("nip") or "-",
+        }
+        return Rendered(html, "nota_dinas", context, tuple(u.code for u in chain))
 
 
 def _names(s: Session, unit: Unit, role: str, at: Any) -> list[str]:

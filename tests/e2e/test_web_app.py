@@ -3,6 +3,7 @@ table, CSRF, escaping, uploads, the login limit, cookies, and the JSON API drivi
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,10 +14,12 @@ import pytest
 from conftest import ORG_FILE, ROOT, SOP_DIR
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from web import create_app
 from web.access import PUBLIC, RULES
+from web.views import MONITOR_ROLES
 from workflow import schema
 from workflow.db import Database
 from workflow.demo import DEMO_VALUES
@@ -115,8 +118,14 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
         "main.instance": {"instance_id": instance},
         "main.bagan": {"instance_id": instance},
         "main.sop_bpmn": {"key": S4, "version": 2},
-        "main.sop_pdf": {"key": S4, "version": 2},
-        "main.instance_pdf": {"instance_id": instance, "document": "bukti"},
+        "main.sop_document": {"key": S4, "version": 2, "fmt": "pdf"},
+        "main.instance_document": {"instance_id": instance, "document": "bukti", "fmt": "pdf"},
+        "main.format_document": {
+            "unit_code": "kutorejo",
+            "period": "2024-TW1",
+            "username": "kasi.pelayanan",
+            "fmt": "pdf",
+        },  # fmt: skip
         "main.tracker": {"instance_id": instance},
         "main.remind": {"instance_id": instance},
         "main.rekap": {"unit_code": "kutorejo", "period": "2024-TW1"},
@@ -169,7 +178,12 @@ def _expected(site: Site, endpoint: str, username: str | None) -> bool:
     held = _roles_in(site).get(username, {})
     unit = _object_unit(endpoint)
     units = [unit, "mojokerto"] if rule.above and unit != "mojokerto" else [unit]
-    return any(held.get(u, set()) & set(rule.roles) for u in units)
+    roles = set(rule.roles)
+    if endpoint == "main.format_document":  # one's own format; anyone's for those who hand them out
+        if username == _samples(site)[endpoint]["username"]:
+            return True
+        roles = set(MONITOR_ROLES)
+    return any(held.get(u, set()) & roles for u in units)
 
 
 def test_every_route_has_a_rule_and_the_matrix_holds_for_every_role(site: Site) -> None:
@@ -570,14 +584,36 @@ def test_refused_actions_are_explained_in_indonesian(site: Site) -> None:
     assert "is already done" not in again
 
 
-def test_the_instance_page_links_its_documents_and_they_download_as_pdf(site: Site) -> None:
+def test_the_instance_page_links_its_documents_and_they_download_as_pdf_and_docx(site: Site) -> None:
     client = login(site.app, "sekcam")
     page = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
-    for document in ("nota-dinas", "bukti", "laporan"):
-        link = f"/instances/{site.instance_id}/{document}.pdf"
+    links = [(f"/instances/{site.instance_id}/{d}.pdf", b"%PDF-") for d in ("nota-dinas", "bukti", "laporan")]
+    links += [(f"/instances/{site.instance_id}/{d}.docx", b"PK") for d in ("nota-dinas", "laporan")]
+    links += [(f"/sop/{S4}/v2.pdf", b"%PDF-"), (f"/sop/{S4}/v2.docx", b"PK")]
+    for link, magic in links:
         assert link in page
         response = client.get(link)
-        assert response.status_code == 200 and response.mimetype == "application/pdf", document
-        assert response.data.startswith(b"%PDF-")
-    sop = client.get(f"/sop/{S4}/v2.pdf")
-    assert sop.status_code == 200 and sop.data.startswith(b"%PDF-")
+        assert response.status_code == 200 and response.data.startswith(magic), link
+        assert response.headers["Content-Disposition"].endswith(link.rsplit(".", 1)[1] + '"')
+    assert client.get(f"/instances/{site.instance_id}/bukti.docx").status_code == 404  # the bukti is PDF only
+
+
+def test_a_kasi_downloads_their_own_format_and_the_tim_sakip_anyones(site: Site) -> None:
+    kasi = login(site.app, "kasi.pelayanan")
+    page = kasi.get(f"/tasks/{site.entry_task_id}").get_data(as_text=True)
+    own = "/format/kutorejo/2024-TW1/kasi.pelayanan"
+    assert f"{own}.pdf" in page and f"{own}.xlsx" in page
+    pdf = kasi.get(f"{own}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    xlsx = kasi.get(f"{own}.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet is not None
+    codes = {row[1] for row in sheet.iter_rows(min_row=5, values_only=True)}
+    assert "KL-1" in codes  # the Kasi Pelayanan answers for KL-1 (org file)
+    other = "/format/kutorejo/2024-TW1/kasi.pemerintahan.pdf"
+    assert kasi.get(other).status_code == 403  # not another Kasi's
+    tim = login(site.app, "tim.sakip1")
+    tracker = tim.get(f"/instances/{site.instance_id}/tracker").get_data(as_text=True)
+    assert f"{own}.xlsx" in tracker
+    assert tim.get(f"{own}.xlsx").status_code == 200
