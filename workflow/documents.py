@@ -439,7 +439,12 @@ def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
 
 
 def nota_dinas(service: WorkflowService, instance_id: int) -> Rendered:
-    """The Nota Dinas that opens a cycle: number, kepada, dari, tanggal, perihal, and what is asked by when."""
+    """The Nota Dinas that opens a cycle: number, kepada, dari, tanggal, perihal, and what is asked by when.
+
+    Word fields: kop_atas (the Kabupaten), kop_unit, kop_alamat (empty: an office writes its
+    address into its own template), nomor, tanggal, sifat, lampiran, kepada, dari, perihal,
+    pembuka, steps[] (no, kegiatan, pelaksana, waktu, output), batas_waktu, penutup and the
+    signature block (tempat_tanggal, jabatan, keterangan_tanda_tangan, nama, pangkat, nip)."""
     number = nota_dinas_number(service, instance_id)
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session

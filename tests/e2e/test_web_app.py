@@ -596,6 +596,14 @@ def test_the_instance_page_links_its_documents_and_they_download_as_pdf_and_docx
         assert response.status_code == 200 and response.data.startswith(magic), link
         assert response.headers["Content-Disposition"].endswith(link.rsplit(".", 1)[1] + '"')
     assert client.get(f"/instances/{site.instance_id}/bukti.docx").status_code == 404  # the bukti is PDF only
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        first = uow.session.scalar(
+            select(Task.id).where(Task.instance_id == site.instance_id).order_by(Task.id).limit(1)
+        )
+    nota = login(site.app, "camat").get(f"/tasks/{first}").get_data(as_text=True)  # the Camat's Nota Dinas step
+    assert f"/instances/{site.instance_id}/nota-dinas.docx" in nota
+    admin = login(site.app, "admin").get("/admin/").get_data(as_text=True)
+    assert f"/sop/{S4}/v2.docx" in admin and f"/sop/{S4}/v1.pdf" in admin
 
 
 def test_a_kasi_downloads_their_own_format_and_the_tim_sakip_anyones(site: Site) -> None:
