@@ -278,7 +278,7 @@ def laporan(service: WorkflowService, instance_id: int) -> Rendered:
         sha256 = sha256_text(content)
         html = _env().get_template("laporan.html").render(
             spec=spec, instance=instance, unit=unit, rekap=rekap, shortfalls=shortfalls, signed=signed, camat=camat,
-            sha256=sha256, final=signed is not None,
+            sha256=sha256, final=signed is not None, period_label=period_label(instance.period),
         )  # fmt: skip
         chain = unit_chain(s, unit)
         return Rendered(
@@ -456,10 +456,6 @@ def nota_dinas(service: WorkflowService, instance_id: int) -> Rendered:
         period = period_label(instance.period)
         deadline = cycle.deadline_at if cycle else None
         roles = {r.role: r.column for r in spec.roles}
-        html = _env().get_template("nota_dinas.html").render(
-            spec=spec, instance=instance, unit=unit, number=number, period=period, deadline=deadline, names=names,
-            head=head, roles=roles,
-        )  # fmt: skip
         chain = unit_chain(s, unit)
         place = unit.name.replace("Kecamatan ", "")
         acting = "Plt. " if head and head["acting"] else ""
@@ -513,6 +509,7 @@ def nota_dinas(service: WorkflowService, instance_id: int) -> Rendered:
             "pangkat": (head or {}).get("pangkat") or "",
             "nip": (head or {}).get("nip") or "-",
         }
+        html = _env().get_template("nota_dinas.html").render(**context)
         return Rendered(html, "nota_dinas", context, tuple(u.code for u in chain))
 
 

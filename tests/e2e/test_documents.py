@@ -112,6 +112,7 @@ def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: P
     flat = " ".join(final.split())
     assert "DRAF" not in final
     assert "LAPORAN HASIL PENGUKURAN DATA KINERJA" in flat and "KECAMATAN KUTOREJO" in flat
+    assert "PERIODE TRIWULAN I TAHUN 2024" in flat
     assert "102,76%" in flat  # IKM 92,85 against 90,36 (002:440)
     assert "400/402" in flat and "99,50%" in flat  # the corrected KL-1
     assert "NIP. 197501012000031001" in flat and "Pembina Tk. I (IV/b)" in flat
@@ -155,6 +156,7 @@ def test_the_nota_dinas_is_numbered_once_by_the_units_pattern_in_sequence(tmp_pa
     assert nota_dinas_number(service, second) == f"065/1/416-307/{year}"  # given once
     flat = " ".join(pdf_text(nota_dinas(service, first).pdf(), tmp_path).split())
     assert f"065/2/416-307/{year}" in flat and "NOTA DINAS" in flat
+    assert "PEMERINTAH KABUPATEN MOJOKERTO KECAMATAN KUTOREJO" in flat  # the kop surat
     assert "Perihal : Pengukuran Data Kinerja Triwulan I Tahun 2024" in flat
     assert "Sri Wahyuni" in flat and "Rahmat Hidayat" in flat and "NIP. 197501012000031001" in flat
     assert all(" ".join(step.kegiatan.split()[:4]) in flat for step in REGISTRY.get(S4).steps)
