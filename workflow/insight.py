@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -38,20 +39,35 @@ def overview_data(service: WorkflowService, kabupaten_code: str) -> dict[str, An
                 .limit(6)
             )
         )
+        # Every cell's instance and its finished steps in two queries, not two per cell.
+        instances: dict[tuple[int, str, str], Instance] = {}
+        done_steps: dict[int, set[str]] = defaultdict(set)
+        if units and cycles:
+            found = s.scalars(
+                select(Instance).where(
+                    Instance.unit_id.in_([u.id for u in units]),
+                    Instance.sop_key.in_({c.sop_key for c in cycles}),
+                    Instance.period.in_({c.period for c in cycles}),
+                )
+            )
+            instances = {(i.unit_id, i.sop_key, i.period): i for i in found}
+            if instances:
+                finished = s.execute(
+                    select(Task.instance_id, Task.step_id)
+                    .where(Task.instance_id.in_([i.id for i in instances.values()]), Task.status != OPEN)
+                    .distinct()
+                )
+                for instance_id, step_id in finished:
+                    done_steps[instance_id].add(step_id)
         rows: list[dict[str, Any]] = []
         for unit in units:
             cells = []
             for cycle in cycles:
-                instance = s.scalar(
-                    select(Instance).where(
-                        Instance.unit_id == unit.id, Instance.sop_key == cycle.sop_key, Instance.period == cycle.period
-                    )
-                )
+                instance = instances.get((unit.id, cycle.sop_key, cycle.period))
                 cell: dict[str, Any] = {"cycle_id": cycle.id, "instance_id": None, "state": "belum dimulai"}
                 if instance is not None:
                     spec = service.registry.get(instance.sop_key, instance.sop_version)
-                    done = len({t for t in s.scalars(select(Task.step_id).where(
-                        Task.instance_id == instance.id, Task.status != OPEN))})  # fmt: skip
+                    done = len(done_steps[instance.id])
                     cell.update(
                         instance_id=instance.id,
                         state=instance.state,

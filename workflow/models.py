@@ -152,6 +152,8 @@ class Task(Base):
         Index("ix_tasks_status_role", "status", "role"),
         Index("ix_tasks_assignee_status", "assignee_id", "status"),
         Index("ix_tasks_instance_step", "instance_id", "step_id"),
+        Index("ix_tasks_finished_by", "finished_by_id", "finished_at"),
+        Index("ix_tasks_unit_role_status", "unit_id", "role", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -47,6 +47,7 @@ from workflow.models import (
     Task,
     Unit,
 )
+from workflow.numbers import format_id
 from workflow.org import holders, holdings
 from workflow.perfdata import (
     BELUM,
@@ -220,12 +221,17 @@ class PerformanceService:
                 holding = next(
                     (h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id and h.role == task.role), None
                 )
+                # The audit note is Indonesian text, so its numbers are written the Indonesian way.
                 summary = (
                     f"{indicator.code} {sub.period}: "
-                    + ("menunggu sumber" if row.pending else _value_json(value) or "")
-                    + (f" (sebelumnya {previous[0] or f'{previous[1]}/{previous[2]}'})" if previous else "")
-                    + (f"; target {measured.target} {set_label(measured.target_set)}" if measured.target else "")
-                    + (f"; capaian {row.capaian}%" if row.capaian else "")
+                    + ("menunggu sumber" if row.pending else format_id(_value_json(value) or ""))
+                    + (f" (sebelumnya {format_id(previous[0] or f'{previous[1]}/{previous[2]}')})" if previous else "")
+                    + (
+                        f"; target {format_id(measured.target)} {set_label(measured.target_set)}"
+                        if measured.target
+                        else ""
+                    )
+                    + (f"; capaian {format_id(row.capaian, 2)}%" if row.capaian else "")
                     + (f"; {len(files)} bukti dukung" if files else "")
                     + (f" — {row.note}" if row.note else "")
                 )
@@ -257,7 +263,8 @@ class PerformanceService:
         if aggregation in ("sum", "cumulative") and quarter < 4 and not quarterly:
             return
         raise InvalidInput(
-            f"catatan: capaian {ind.code} {capaian}% di bawah target; tuliskan hambatan dan rencana tindak lanjutnya"
+            f"catatan: capaian {ind.code} {format_id(capaian, 2)}% di bawah target; "
+            "tuliskan hambatan dan rencana tindak lanjutnya"
         )
 
     def _read(self, indicator: Indicator, sub: Submission) -> Value | None:
@@ -449,8 +456,13 @@ class PerformanceService:
                 ) from None
             spec = self.registry.get(instance.sop_key, instance.sop_version)
             entry = entry_step(spec)
+            # Each entry task with its assignee's username, in one query (not one per owner and task).
             tasks = (
-                list(s.scalars(select(Task).where(Task.instance_id == instance.id, Task.step_id == entry.id)))
+                s.execute(
+                    select(Task, Person.username)
+                    .outerjoin(Person, Person.id == Task.assignee_id)
+                    .where(Task.instance_id == instance.id, Task.step_id == entry.id)
+                ).all()
                 if entry is not None
                 else []
             )
@@ -493,11 +505,8 @@ class PerformanceService:
                 )
             for owner in owners.values():
                 latest = None
-                for task in tasks:
-                    who = s.get(Person, task.assignee_id) if task.assignee_id else None
-                    if (who is not None and who.username in owner["people"]) and (
-                        latest is None or task.round >= latest.round
-                    ):
+                for task, who in tasks:
+                    if who is not None and who in owner["people"] and (latest is None or task.round >= latest.round):
                         latest = task
                 if latest is not None:
                     owner["task"] = {"id": latest.id, "status": latest.status, "round": latest.round,

@@ -110,6 +110,9 @@ class ReminderEngine:
     def __init__(self, service: WorkflowService, smtp: SmtpSettings | None = None):
         self.service = service
         self.smtp = smtp
+        # Holders per (unit, role) within one pass: a pass asks for them once per open task,
+        # and a fan-out step has one task per ASN of the unit.
+        self._holders: dict[tuple[int, str], list[Holder]] = {}
 
     @property
     def db(self) -> Database:
@@ -121,6 +124,7 @@ class ReminderEngine:
 
     def _run_pass(self) -> PassReport:
         now = self.service.clock()
+        self._holders = {}
         report = PassReport()
         steps = (
             self._open_cycles,
@@ -142,8 +146,15 @@ class ReminderEngine:
 
     # --- helpers -----------------------------------------------------------------------
 
+    def _role_holders(self, s: Session, unit_id: int, role: str, now: datetime) -> list[Holder]:
+        key = (unit_id, role)
+        if key not in self._holders:
+            self._holders[key] = holders(s, unit_id, role, now)
+        return self._holders[key]
+
     def _owners(self, s: Session, task: Task, now: datetime) -> list[Holder]:
-        return [h for h in holders(s, task.unit_id, task.role, now) if may_take(task, task.role, h.seksi, h.person_id)]
+        held = self._role_holders(s, task.unit_id, task.role, now)
+        return [h for h in held if may_take(task, task.role, h.seksi, h.person_id)]
 
     def _settings(self, s: Session, unit: Unit) -> tuple[tuple[int, ...], timedelta]:
         for current in unit_chain(s, unit):
@@ -355,7 +366,7 @@ class ReminderEngine:
                 )
                 owners = self._owners(s, task, now)
                 superior_role = SUPERIOR.get(task.role, "sekcam")
-                superiors = holders(s, unit.id, superior_role, now) if superior_role else []
+                superiors = self._role_holders(s, unit.id, superior_role, now) if superior_role else []
                 recipients = {h.person_id: "owner" for h in owners}
                 for h in superiors:
                     recipients.setdefault(h.person_id, "superior")
