@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench` (issue #8, part 1): see bench/run.py and bench/RESULTS.md."""
