@@ -8,7 +8,7 @@ is refused with a message asking for the unambiguous form: it is never guessed.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _INDONESIAN = re.compile(r"^(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _ENGLISH = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -52,3 +52,27 @@ def parse_number(text: str, field: str = "nilai") -> Decimal:
     except InvalidOperation:
         raise NumberError(f"{field}: {raw!r} bukan angka") from None
     return -value if negative else value
+
+
+def format_id(value: object, places: int | None = None) -> str:
+    """Write a number the Indonesian way: `2.973.061.600,00`, `93,35`; `-` for nothing.
+
+    PLACES fixes the decimals (rounded half-up); without it the number keeps its own. Text that
+    is not a number (a grade, `400/402`) has each numeric part written so and the rest kept."""
+    if value is None or value == "":
+        return "-"
+    text = str(value)
+    if "/" in text:
+        return "/".join(format_id(part, places) for part in text.split("/"))
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign, digits = ("-", -number) if number < 0 else ("", number)
+    whole, _, fraction = f"{digits:f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return sign + grouped + ("," + fraction if fraction else "")

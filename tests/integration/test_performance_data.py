@@ -634,7 +634,7 @@ def test_rencana_aksi_cumulative_quarter_targets_are_used_f16(service: WorkflowS
     _start_at_entry(service, "2023-TW2")
     before = _counts(service)
     # Short of the TW II target 46, the entry needs its reason.
-    with pytest.raises(InvalidInput, match="catatan: capaian SKM-APARATUR 86.96% di bawah target"):
+    with pytest.raises(InvalidInput, match="catatan: capaian SKM-APARATUR 86,96% di bawah target"):
         perf.submit(Submission("tim.sakip1", "SKM-APARATUR", "2023-TW2", value="40"))
     assert _counts(service) == before
     result = perf.submit(Submission("tim.sakip1", "SKM-APARATUR", "2023-TW2", value="46"))

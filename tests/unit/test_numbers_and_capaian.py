@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.capaian import POLICIES, average, capaian, capaian_grade, efisiensi
-from workflow.numbers import NumberError, parse_number
+from workflow.numbers import NumberError, format_id, parse_number
 from workflow.scales import load_scale, scale_names
 
 D = Decimal
@@ -163,3 +163,26 @@ def test_no_value_falls_in_two_bands_of_any_scale() -> None:
                 if edge is not None:
                     scale.band_for(edge)  # raises if two bands claim it
     assert load_scale("ikm").band_for(D("24.99")) is None  # below the scale: no guessed category
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "written"),
+    [
+        ("2973061600", 2, "2.973.061.600,00"),  # the example of a pagu
+        ("93.35", None, "93,35"),
+        (Decimal("52.6123"), 2, "52,61"),
+        (Decimal("0.005"), 2, "0,01"),  # half-up, as capaian is rounded
+        ("-1234.5", 2, "-1.234,50"),
+        ("400/402", None, "400/402"),
+        ("391000000/2973061600", None, "391.000.000/2.973.061.600"),
+        ("B", None, "B"),
+        (None, None, "-"),
+    ],
+)
+def test_format_id_writes_numbers_the_indonesian_way(value: object, places: int | None, written: str) -> None:
+    assert format_id(value, places) == written
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("1e15"), places=2, allow_nan=False, allow_infinity=False))
+def test_what_format_id_writes_with_decimals_reads_back_as_the_same_number(number: Decimal) -> None:
+    assert parse_number(format_id(number, 2)) == number
