@@ -198,8 +198,8 @@ class Stack:
 
     # --- gunicorn --------------------------------------------------------------------------
 
-    def start_web(self, timeout: float = 60) -> None:
-        """Start gunicorn with the stack's workers and wait until /healthz answers 200."""
+    def start_web(self, timeout: float = 60, wait: bool = True) -> None:
+        """Start gunicorn with the stack's workers and (if WAIT) wait until /healthz answers 200."""
         assert self.web is None or self.web.poll() is not None, "gunicorn is already running"
         log = self.logs / "gunicorn.log"
         with log.open("ab") as out:
@@ -223,7 +223,8 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: Ctrl-C reaches us, and we stop it in order
             )
-        self.wait_healthy(timeout)
+        if wait:
+            self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -90,7 +90,8 @@ class DeliveryReport:
 
 
 def deliver_mail(db: Database, settings: SmtpSettings | None, now: datetime, batch: int = 50) -> DeliveryReport:
-    """Send the email messages that are due; one transaction to claim, one to record each result."""
+    """Send the email messages that are due, one at a time: one transaction to claim a message, one
+    to record its result."""
     with db.unit_of_work() as uow:
         stale = uow.session.scalars(
             select(OutboxMessage).where(
@@ -105,25 +106,27 @@ def deliver_mail(db: Database, settings: SmtpSettings | None, now: datetime, bat
         uow.commit()
     if settings is None:
         return DeliveryReport(0, 0, 0, len(stale))
-    with db.unit_of_work() as uow:
-        claimed = uow.session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.topic == "email",
-                OutboxMessage.status == "pending",
-                (OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for message in claimed:
-            message.status = "sending"
-            message.claimed_at = now
-        jobs = [(m.id, dict(m.payload)) for m in claimed]
-        uow.commit()
+    is_due = (
+        OutboxMessage.topic == "email",
+        OutboxMessage.status == "pending",
+        (OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now),
+    )
+    with db.unit_of_work(readonly=True) as uow:
+        due = uow.session.scalars(select(OutboxMessage.id).where(*is_due).order_by(OutboxMessage.id).limit(batch)).all()
     sent = retried = failed = 0
-    for message_id, payload in jobs:
+    for message_id in due:
+        # Claim each message just before it is handed to SMTP, not the whole batch up front: a
+        # crash then leaves at most this one unconfirmed (`uncertain`), and the rest pending.
+        with db.unit_of_work() as uow:
+            claimed = uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id == message_id, *is_due).with_for_update(skip_locked=True)
+            ).first()
+            if claimed is None:
+                continue  # another sender has it
+            claimed.status = "sending"
+            claimed.claimed_at = now
+            payload = dict(claimed.payload)
+            uow.commit()
         error: str | None = None
         try:
             _send(settings, payload["to"], payload["subject"], payload["body"])
