@@ -43,6 +43,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"tugas \1 sudah diselesaikan; realisasi tidak dapat diisi lagi"),
         (r"^instance (\d+) is signed or finished; its targets can no longer change$",
          r"siklus \1 sudah ditandatangani atau selesai; targetnya tidak dapat diubah"),
+        (r"^note: say why the task is given to someone else$",
+         "catatan: tuliskan alasan tugas dialihkan (mutasi, pensiun, cuti …)"),
+        (r"^to: '(.+)' does not hold '(.+)' in this unit now$", r"kepada: \1 tidak memegang peran \2 di unit ini"),
+        (r"^to: task (\d+) is already given to '(.+)'$", r"kepada: tugas \1 sudah diberikan kepada \2"),
+        (r"^task (\d+) is already (\w+); nothing to reassign$", r"tugas \1 sudah \2; tidak ada yang dialihkan"),
+        (r"^task: task (\d+) belongs to '(.+)', not to one person; whoever holds it \(or its Plt\.\) can act on it$",
+         r"tugas: tugas \1 milik jabatan \2, bukan satu orang; pemegangnya (atau Plt.) dapat mengerjakannya"),
         (r"^unknown indicator '(.+)' for (\d+) in your unit\(s\)$",
          r"indikator: '\1' tidak dikenal untuk tahun \2 di unit Anda"),
     )

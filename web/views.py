@@ -245,6 +245,23 @@ def _unit_code(unit_id: int) -> str:
         return unit.code
 
 
+@bp.post("/tasks/<int:task_id>/reassign")
+@rule("camat", "sekcam", "admin")
+def reassign(task_id: int) -> Any:
+    """Give a departed ASN's open task to someone who holds its role (see WorkflowService.reassign)."""
+    t, instance, _spec, _step = _task_context(task_id)
+    guard(t.unit_id)
+    try:
+        result = _service().reassign(
+            task_id, request.form.get("to", ""), current_user.username, request.form.get("note")
+        )
+    except WorkflowError as exc:
+        _fail(exc)
+        return redirect(url_for("main.instance", instance_id=instance.id))
+    flash(_("Tugas %(task)s dialihkan kepada %(user)s.", task=task_id, user=result.to_username), "success")
+    return redirect(url_for("main.instance", instance_id=instance.id))
+
+
 @bp.post("/tasks/<int:task_id>/act")
 @rule(logged_in=True)
 def act(task_id: int) -> Any:
@@ -358,9 +375,19 @@ def instance(instance_id: int) -> Any:
         unit = s.get(Unit, found.unit_id)
         assert unit is not None
     svg = flowchart_svg(spec, done=done_steps, current=status.state if status.finished_at is None else None)
+    # Tasks given to one person who can no longer act on them (they left the role): the unit's
+    # leaders may give them to someone who holds it.
+    stuck: dict[int, list[str]] = {}
+    may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & {"camat", "sekcam"})
+    for waiting in status.waiting_on:
+        if waiting.assignee and not service.candidates(waiting.task_id):
+            stuck[waiting.task_id] = [
+                u for u in service.candidates_for_role(unit.code, waiting.role) if u != waiting.assignee
+            ]
     return render_template(
         "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
-        signatures=signatures, versions=versions, current_hash=current_hash,
+        signatures=signatures, versions=versions, current_hash=current_hash, stuck=stuck,
+        may_reassign=may_reassign,
     )  # fmt: skip
 
 

@@ -96,8 +96,9 @@ def _check_event_chain(tag: str, inst: Instance, events: list[AuditEvent]) -> li
 
 
 # Events recorded while a task is open that do not act on it: a realisasi entered through a
-# data-entry task, a switch of target version. They never change the instance's state.
-RECORD_ACTIONS = frozenset({"realisasi", "switch_targets"})
+# data-entry task, a switch of target version, a task given to someone else. They never change
+# the instance's state.
+RECORD_ACTIONS = frozenset({"realisasi", "switch_targets", "reassign"})
 
 
 def _check_tasks_against_events(tag: str, tasks: list[Task], events: list[AuditEvent]) -> list[str]:

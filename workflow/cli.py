@@ -288,6 +288,23 @@ def act(
 
 
 @main.command()
+@click.argument("task_id", type=int)
+@click.option("--to", "to_username", required=True, help="Who takes the task over (holds its role in the unit).")
+@click.option("--as", "username", required=True, help="The Camat, Sekretaris Camat or an administrator.")
+@click.option("--note", required=True, help="Why (mutasi, pensiun, cuti panjang …).")
+@click.option("--json", "as_json", is_flag=True)
+@db_option
+@handles_errors
+def reassign(task_id: int, to_username: str, username: str, note: str, as_json: bool, db_url: str | None) -> None:
+    """Give an open task of one person (an ASN who left the position) to someone who holds its role."""
+    r = Context(db_url).service().reassign(task_id, to_username, username, note)
+    if as_json:
+        _emit(r.as_json())
+    else:
+        click.echo(f"task {r.task_id}: {r.from_username or '-'} -> {r.to_username}")
+
+
+@main.command()
 @click.argument("instance_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @db_option

@@ -25,6 +25,7 @@ from workflow.models import (
     DocumentVersion,
     Indicator,
     Instance,
+    Notification,
     OutboxMessage,
     Person,
     RoleAssignment,
@@ -73,6 +74,18 @@ def may_take(task: Task, role: str, seksi: str | None, person_id: int) -> bool:
     if task.seksi is not None:
         return seksi == task.seksi
     return task.assignee_id is None or task.assignee_id == person_id
+
+
+@dataclass(frozen=True)
+class ReassignResult:
+    task_id: int
+    instance_id: int
+    from_username: str | None
+    to_username: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"task_id": self.task_id, "instance_id": self.instance_id, "from": self.from_username,
+                "to": self.to_username}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -624,6 +637,77 @@ class WorkflowService:
                 to_state=instance.state,
                 opened_task_ids=tuple(t.id for t in opened),
             )
+
+    # Who may hand an ASN's open task to someone else: the unit's leaders, and administrators.
+    REASSIGNERS = ("camat", "sekcam")
+
+    def reassign(self, task_id: int, to_username: str, username: str, note: str | None) -> ReassignResult:
+        """Give TASK_ID, an open task given to one person (an ASN's data-entry task), to TO_USERNAME.
+
+        For a person who left the position (mutasi, pensiun) while the task was open: nobody else
+        could take it, and the fan-out could never join. USERNAME must be an administrator or the
+        unit's Camat or Sekretaris Camat; TO_USERNAME must hold the task's role in the unit now.
+        A task of a position (a Kasi's) needs no reassignment: whoever holds the position, or its
+        Plt., takes it. One transaction with its `reassign` audit event and a notification.
+        """
+        note = (note or "").strip()
+        if not note:
+            raise InvalidInput("note: say why the task is given to someone else")
+        now = self.clock()
+        try:
+            with self.db.unit_of_work() as uow:
+                s = uow.session
+                person = self._person(s, username)
+                target = self._person(s, to_username)
+                found = s.get(Task, task_id)
+                if found is None:
+                    raise NotFound(f"unknown task {task_id}")
+                instance = s.scalars(
+                    select(Instance)
+                    .where(Instance.id == found.instance_id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                ).one()
+                task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+                held = [h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id]
+                leader = next((h for h in held if h.role in self.REASSIGNERS), None)
+                if leader is None and not person.is_admin:
+                    raise NotAllowed(f"user {username!r} may not reassign tasks of this unit (Camat, Sekcam or admin)")
+                if task.status != OPEN or instance.state != task.step_id:
+                    raise Conflict(f"task {task_id} is already {task.outcome or task.status}; nothing to reassign")
+                if task.assignee_id is None:
+                    who = position_key(task.role, task.seksi)
+                    raise InvalidInput(
+                        f"task: task {task_id} belongs to {who!r}, not to one person; whoever holds it (or its Plt.) "
+                        "can act on it"
+                    )
+                if task.assignee_id == target.id:
+                    raise InvalidInput(f"to: task {task_id} is already given to {to_username!r}")
+                if not any(h.person_id == target.id for h in holders(s, task.unit_id, task.role, now)):
+                    raise InvalidInput(f"to: {to_username!r} does not hold {task.role!r} in this unit now")
+                before = s.get(Person, task.assignee_id)
+                task.assignee_id = target.id
+                actor = _Actor(
+                    person, leader.role if leader else "admin", leader.position if leader and leader.acting else None
+                )
+                text = (
+                    f"tugas {task.id} dialihkan dari {before.username if before else '-'} kepada {to_username}: {note}"
+                )
+                self._audit(
+                    s, instance, actor, at=now, action="reassign", step_id=task.step_id, task_id=task.id, note=text,
+                    from_state=instance.state, to_state=instance.state,
+                )  # fmt: skip
+                s.add(
+                    Notification(
+                        person_id=target.id, created_at=now, kind="tugas", body=text,
+                        dedupe_key=f"reassign:{task.id}:{task.row_version}",
+                        subject=f"Tugas dialihkan kepada Anda: {instance.period}",
+                    )
+                )  # fmt: skip
+                uow.commit()
+                return ReassignResult(task.id, instance.id, before.username if before else None, to_username)
+        except StaleDataError:
+            raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
 
     @staticmethod
     def _sign(

@@ -89,6 +89,33 @@ def test_a_whole_pengukuran_cycle_runs_on_the_command_line_with_one_return(db_ur
     assert [e["at"] for e in history] == sorted(e["at"] for e in history)
 
 
+def test_reassign_gives_an_asns_open_task_to_another_holder_with_its_exit_codes(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"  # the command's contract; both databases: test_reassign.py
+    sakip("init", db=db_url)
+    sakip("org", "load", str(ORG_FILE), db=db_url)
+    instance_id = sakip_json("start", S4, "--unit", "kutorejo", "--period", "2024-TW1", "--as", "camat", db=db_url)[
+        "instance_id"
+    ]
+    by_role = _users_by_role()
+    while (status := sakip_json("status", str(instance_id), db=db_url))["state"] != "pengukuran_asn":
+        waiting = status["waiting_on"][0]
+        user = waiting["assignee"] or by_role[waiting["role"]][0]
+        task = next(t for t in sakip_json("tasks", "--as", user, db=db_url) if t["id"] == waiting["task_id"])
+        sakip("act", str(task["id"]), task["actions"][0], "--as", user, db=db_url)
+    task_id = next(w["task_id"] for w in status["waiting_on"] if w["assignee"] == "tim.sakip2")
+    base = ("reassign", str(task_id), "--note", "Cuti besar tiga bulan")
+    sakip(*base, "--to", "kasubag", "--as", "kasi.pelayanan", db=db_url, expect=3)  # not a leader
+    sakip(*base, "--to", "staf", "--as", "sekcam", db=db_url, expect=5)  # does not hold asn
+    sakip(*base, "--to", "nobody", "--as", "sekcam", db=db_url, expect=2)
+    moved = sakip_json(*base, "--to", "kasubag", "--as", "sekcam", db=db_url)
+    assert moved == {"task_id": task_id, "instance_id": instance_id, "from": "tim.sakip2", "to": "kasubag"}
+    assert task_id in [t["id"] for t in sakip_json("tasks", "--as", "kasubag", db=db_url)]
+    assert task_id not in [t["id"] for t in sakip_json("tasks", "--as", "tim.sakip2", db=db_url)]
+    history = sakip_json("history", str(instance_id), db=db_url)
+    assert history[-1]["action"] == "reassign" and "Cuti besar" in history[-1]["note"]
+    assert "ok:" in sakip("check", db=db_url).stdout
+
+
 def test_errors_have_their_exit_codes_and_one_line_on_stderr(db_url: str) -> None:
     sakip("org", "load", str(ORG_FILE), db=db_url)
     start = ["start", S4, "--unit", "kutorejo", "--as", "camat"]

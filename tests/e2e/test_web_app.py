@@ -113,6 +113,7 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
     return {
         "main.task": {"task_id": task},
         "main.act": {"task_id": task},
+        "main.reassign": {"task_id": task},
         "main.realisasi": {"task_id": task},
         "main.evidence": {"evidence_id": evidence},
         "main.instance": {"instance_id": instance},
@@ -146,6 +147,7 @@ POST_BODIES: dict[str, dict[str, str]] = {
     "main.act": {"action": "bogus"},
     "main.realisasi": {"code": "NOPE", "value": "1"},
     "main.remind": {"username": "nobody"},
+    "main.reassign": {"to": "nobody", "note": "uji"},
 }
 
 
@@ -625,3 +627,37 @@ def test_a_kasi_downloads_their_own_format_and_the_tim_sakip_anyones(site: Site)
     tracker = tim.get(f"/instances/{site.instance_id}/tracker").get_data(as_text=True)
     assert f"{own}.xlsx" in tracker
     assert tim.get(f"{own}.xlsx").status_code == 200
+
+
+def test_a_leader_reassigns_the_task_of_an_asn_who_left_from_the_instance_page(site: Site) -> None:
+    from datetime import date
+
+    from workflow.models import Person, RoleAssignment
+
+    waiting = {w.assignee: w.task_id for w in site.service.status(site.instance_id).waiting_on}
+    task_id = waiting["tim.sakip2"]
+    with site.service.db.unit_of_work() as uow:
+        s = uow.session
+        person_id = s.scalar(select(Person.id).where(Person.username == "tim.sakip2"))
+        for assignment in s.scalars(
+            select(RoleAssignment).where(RoleAssignment.person_id == person_id, RoleAssignment.role == "asn")
+        ):
+            assignment.valid_to = date(2024, 1, 1)  # mutasi: no longer an ASN of Kutorejo
+        uow.commit()
+    page = f"/instances/{site.instance_id}"
+    tim = login(site.app, "tim.sakip1")
+    shown = tim.get(page).get_data(as_text=True)
+    assert f'id="stuck-{task_id}"' in shown and f"/tasks/{task_id}/reassign" not in shown  # not a leader
+    assert tim.post(f"/tasks/{task_id}/reassign", data={"csrf_token": csrf_of(tim, page)}).status_code == 403
+    sekcam = login(site.app, "sekcam")
+    shown = sekcam.get(page).get_data(as_text=True)
+    assert f"/tasks/{task_id}/reassign" in shown and "<option>kasubag</option>" in shown
+    token = csrf_of(sekcam, page)
+    refused = sekcam.post(f"/tasks/{task_id}/reassign", data={"csrf_token": token, "to": "kasubag", "note": ""},
+                          follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "catatan: tuliskan alasan tugas dialihkan" in refused
+    done = sekcam.post(f"/tasks/{task_id}/reassign", data={"csrf_token": token, "to": "kasubag", "note": "Mutasi"},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert f"Tugas {task_id} dialihkan kepada kasubag." in done and f'id="stuck-{task_id}"' not in done
+    assert site.service.candidates(task_id) == ["kasubag"]
+    assert any(v.id == task_id for v in site.service.tasks_for("kasubag"))
