@@ -110,9 +110,12 @@ class ReminderEngine:
     def __init__(self, service: WorkflowService, smtp: SmtpSettings | None = None):
         self.service = service
         self.smtp = smtp
-        # Holders per (unit, role) within one pass: a pass asks for them once per open task,
-        # and a fan-out step has one task per ASN of the unit.
+        # Per-pass caches: a pass looks at every open task of the running cycles (tens of
+        # thousands in a province), and these answers are the same for every task of a unit.
+        # Holders per (unit, role): a fan-out step has one task per ASN of the unit.
         self._holders: dict[tuple[int, str], list[Holder]] = {}
+        self._calendars: dict[int, WorkCalendar] = {}
+        self._unit_settings: dict[int, tuple[tuple[int, ...], timedelta]] = {}
 
     @property
     def db(self) -> Database:
@@ -124,7 +127,7 @@ class ReminderEngine:
 
     def _run_pass(self) -> PassReport:
         now = self.service.clock()
-        self._holders = {}
+        self._holders, self._calendars, self._unit_settings = {}, {}, {}
         report = PassReport()
         steps = (
             self._open_cycles,
@@ -157,11 +160,22 @@ class ReminderEngine:
         return [h for h in held if may_take(task, task.role, h.seksi, h.person_id)]
 
     def _settings(self, s: Session, unit: Unit) -> tuple[tuple[int, ...], timedelta]:
-        for current in unit_chain(s, unit):
-            schedule = s.get(Schedule, current.id)
-            if schedule is not None:
-                return tuple(schedule.lead_working_days), timedelta(minutes=schedule.max_lateness_minutes)
-        return DEFAULT_LEADS, DEFAULT_MAX_LATENESS
+        found = self._unit_settings.get(unit.id)
+        if found is None:
+            found = DEFAULT_LEADS, DEFAULT_MAX_LATENESS
+            for current in unit_chain(s, unit):
+                schedule = s.get(Schedule, current.id)
+                if schedule is not None:
+                    found = tuple(schedule.lead_working_days), timedelta(minutes=schedule.max_lateness_minutes)
+                    break
+            self._unit_settings[unit.id] = found
+        return found
+
+    def _calendar(self, s: Session, unit: Unit) -> WorkCalendar:
+        found = self._calendars.get(unit.id)
+        if found is None:
+            found = self._calendars[unit.id] = self.service.calendars.for_unit(s, unit).calendar
+        return found
 
     def _remind(
         self, s: Session, now: datetime, report: PassReport, *, key: str, kind: str, person_id: int,
@@ -297,6 +311,24 @@ class ReminderEngine:
                 kabupaten = s.get(Unit, cycle.kabupaten_id)
                 assert kabupaten is not None
                 leads, lateness = self._settings(s, kabupaten)
+                # The reminder times (H-7, H-3, H-1 …) fall on each unit's own working days. Only
+                # the units where one has come are read task by task.
+                running = select(Instance.unit_id).where(
+                    Instance.cycle_id == cycle.id, Instance.state != FINISHED_STATE
+                )
+                due_points: dict[int, list[tuple[int, datetime]]] = {}  # per unit: the leads already due
+                for unit in s.scalars(select(Unit).where(Unit.id.in_(running))):
+                    calendar = self._calendar(s, unit)
+                    deadline_day = calendar.local(cycle.deadline_at).date()
+                    due_points[unit.id] = []
+                    for lead in leads:
+                        hours = calendar.hours_on(calendar.previous_working_day(deadline_day, lead))
+                        assert hours is not None
+                        if (point := hours[0].astimezone(UTC)) <= now:
+                            due_points[unit.id].append((lead, point))
+                units_due = sorted(unit_id for unit_id, due in due_points.items() if due)
+                if not units_due:
+                    continue
                 done = set(
                     s.scalars(select(Reminder.key).where(Reminder.cycle_id == cycle.id, Reminder.kind == "deadline"))
                 )
@@ -304,23 +336,24 @@ class ReminderEngine:
                     select(Task, Instance, Unit)
                     .join(Instance, Instance.id == Task.instance_id)
                     .join(Unit, Unit.id == Task.unit_id)
-                    .where(Instance.cycle_id == cycle.id, Instance.state != FINISHED_STATE, Task.status == OPEN)
+                    .where(
+                        Instance.cycle_id == cycle.id, Instance.state != FINISHED_STATE, Task.status == OPEN,
+                        Task.unit_id.in_(units_due),
+                    )
                     .order_by(Task.id)
-                ).all()
+                ).all()  # fmt: skip
                 owed: dict[tuple[int, int], list[tuple[Task, Instance, Unit]]] = defaultdict(list)
                 points: dict[tuple[int, int], datetime] = {}
                 for task, instance, unit in rows:
-                    calendar = self.service.calendars.for_unit(s, unit).calendar
-                    deadline_day = calendar.local(cycle.deadline_at).date()
-                    for lead in leads:
-                        hours = calendar.hours_on(calendar.previous_working_day(deadline_day, lead))
-                        assert hours is not None
-                        point = hours[0].astimezone(UTC)
+                    owners: list[Holder] | None = None
+                    for lead, point in due_points[unit.id]:
                         # Only what was owed when the reminder fell due: a task opened after H-7
                         # gets H-3 and H-1, not a late H-7.
-                        if point > now or task.created_at > point:
+                        if task.created_at > point:
                             continue
-                        for owner in self._owners(s, task, now):
+                        if owners is None:
+                            owners = self._owners(s, task, now)
+                        for owner in owners:
                             if f"deadline:{cycle.id}:{lead}:{owner.person_id}" in done:
                                 continue
                             owed[(lead, owner.person_id)].append((task, instance, unit))
@@ -355,15 +388,24 @@ class ReminderEngine:
                 .where(Task.status == OPEN, Task.due_at.is_not(None), Task.due_at <= now)
                 .order_by(Task.id)
             ).all()
+            # The escalations already recorded for these tasks, in a few queries rather than one per task.
+            sent: set[str] = set()
+            task_ids = [task.id for task, _, _ in rows]
+            for start in range(0, len(task_ids), 500):
+                sent.update(
+                    s.scalars(
+                        select(Reminder.key).where(
+                            Reminder.task_id.in_(task_ids[start : start + 500]), Reminder.kind == "escalation"
+                        )
+                    )
+                )
             for task, instance, unit in rows:
                 assert task.due_at is not None
-                calendar = self.service.calendars.for_unit(s, unit).calendar
+                calendar = self._calendar(s, unit)
                 lateness = self._settings(s, unit)[1]
                 spec = self.service.registry.get(instance.sop_key, instance.sop_version)
                 step = spec.step(task.step_id)
-                done = set(
-                    s.scalars(select(Reminder.key).where(Reminder.task_id == task.id, Reminder.kind == "escalation"))
-                )
+                done = sent
                 owners = self._owners(s, task, now)
                 superior_role = SUPERIOR.get(task.role, "sekcam")
                 superiors = self._role_holders(s, unit.id, superior_role, now) if superior_role else []

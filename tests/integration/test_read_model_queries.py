@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, FrozenClock
 from sqlalchemy import event
 
 from workflow.db import Database
@@ -79,6 +79,23 @@ def test_a_reminder_pass_asks_for_a_roles_holders_once(service: WorkflowService)
         engine.run_pass()
     holder_queries = [s for s in sent if "FROM role_assignments JOIN people" in s]
     assert len(holder_queries) <= 4  # one per (unit, role) asked, not one per open ASN task
+
+
+def test_an_escalation_pass_reads_what_was_already_sent_in_one_query(
+    service: WorkflowService, clock: FrozenClock
+) -> None:
+    instance_id = _in_fanout(service)
+    overdue = len(service.status(instance_id).waiting_on)
+    clock.advance(days=7)  # every ASN's 1-hari task is overdue
+    engine = ReminderEngine(service)
+    first = engine.run_pass()
+    assert first.reminders + first.missed >= overdue  # recorded for each late ASN (and their superior)
+    with statements(service.db) as sent:
+        again = engine.run_pass()
+    assert again.reminders == again.missed == 0  # nothing twice
+    per_task = [s for s in sent if "FROM reminders" in s and "reminders.task_id = " in s]
+    batched = [s for s in sent if "FROM reminders" in s and "reminders.task_id IN" in s]
+    assert per_task == [] and len(batched) == 1  # not one query per overdue task
 
 
 def test_the_head_revision_is_read_once() -> None:
