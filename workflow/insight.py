@@ -51,10 +51,12 @@ def overview_data(service: WorkflowService, kabupaten_code: str) -> dict[str, An
                 )
             )
             instances = {(i.unit_id, i.sop_key, i.period): i for i in found}
-            if instances:
+            # A finished instance is at 100 %: only the running ones need their finished steps.
+            running = [i.id for i in instances.values() if i.finished_at is None]
+            if running:
                 finished = s.execute(
                     select(Task.instance_id, Task.step_id)
-                    .where(Task.instance_id.in_([i.id for i in instances.values()]), Task.status != OPEN)
+                    .where(Task.instance_id.in_(running), Task.status != OPEN)
                     .distinct()
                 )
                 for instance_id, step_id in finished:
