@@ -254,6 +254,8 @@ class WorkflowService:
         self.clock = clock
         self.calendars = calendars or UnitCalendars()
         self.machines = machines or MachineCache()
+        # SOP versions whose digest this process has seen recorded as is (a version's row never changes).
+        self._pinned: set[tuple[str, int, str]] = set()
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -283,7 +285,10 @@ class WorkflowService:
 
     def _pin_version(self, session: Session, spec: SopSpec, now: datetime) -> None:
         """Record the version's digest on first use; refuse a file edited in place since."""
+        if (spec.key, spec.version, spec.digest) in self._pinned:
+            return
         row = session.get(SopVersion, (spec.key, spec.version))
+        recorded_before = row is not None  # by a committed transaction, not by this one
         if row is None:
             # Two first starts of a new version at once: both record it, it exists once.
             insert_once(
@@ -298,6 +303,8 @@ class WorkflowService:
                 f"{spec.source_file}: {spec.key} version {spec.version} was changed after instances "
                 f"started from it; save the revision as version {spec.version + 1} instead"
             )
+        if recorded_before:  # this transaction may still roll back what it recorded itself
+            self._pinned.add((spec.key, spec.version, spec.digest))
 
     def _open_step(
         self,
@@ -563,14 +570,19 @@ class WorkflowService:
                     listed = "; ".join(f"{i.code} {i.name}" for i in missing)
                     raise InvalidInput(f"realisasi: belum lengkap untuk {instance.period}: {listed}")
 
-            siblings_open = s.scalar(
-                select(func.count(Task.id)).where(
-                    Task.instance_id == instance.id,
-                    Task.step_id == task.step_id,
-                    Task.round == task.round,
-                    Task.status == OPEN,
-                    Task.id != task.id,
+            # A fan-out step moves on when its last open task is done; other steps have one task.
+            siblings_open = (
+                s.scalar(
+                    select(func.count(Task.id)).where(
+                        Task.instance_id == instance.id,
+                        Task.step_id == task.step_id,
+                        Task.round == task.round,
+                        Task.status == OPEN,
+                        Task.id != task.id,
+                    )
                 )
+                if step.kind is StepKind.FANOUT
+                else 0
             )
             try:
                 trigger = RETURN_ROWS if rows else action

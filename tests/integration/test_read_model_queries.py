@@ -98,6 +98,20 @@ def test_an_escalation_pass_reads_what_was_already_sent_in_one_query(
     assert per_task == [] and len(batched) == 1  # not one query per overdue task
 
 
+def test_an_action_on_a_plain_step_counts_no_fanout_siblings_and_rereads_no_known_sop_version(
+    service: WorkflowService,
+) -> None:
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    service.act(service.status(instance_id).waiting_on[0].task_id, "done", "camat")  # sees the version recorded
+    waiting = service.status(instance_id).waiting_on[0]
+    actor = service.candidates(waiting.task_id)[0]
+    with statements(service.db) as sent:
+        service.act(waiting.task_id, "done", actor)
+    assert not any("count(tasks.id)" in s for s in sent)  # one task on the step: nothing to join
+    assert not any("FROM sop_versions" in s for s in sent)
+    assert len(sent) <= 15
+
+
 def test_the_head_revision_is_read_once() -> None:
     assert head_revision() == head_revision()
     assert head_revision.cache_info().hits >= 1  # type: ignore[attr-defined]
