@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from web import access
 from web.auth import login_manager
@@ -59,6 +60,15 @@ def _dir_stamp(directory: Path) -> tuple[float, int]:
     return (max((f.stat().st_mtime for f in files), default=0.0), len(files))
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in every route: an id beyond the database's INTEGER (32 bits on PostgreSQL)
+    matches no row, so it answers 404 instead of failing in the database driver (a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _locale() -> str:
     chosen = session.get("lang")
     return chosen if chosen in ("id", "en") else "id"
@@ -66,6 +76,7 @@ def _locale() -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseIntConverter
     config = Config.from_env()
     uploads = UploadSettings.from_env()
     app.config.from_mapping(

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from web.access import rule
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
@@ -33,6 +34,20 @@ def _service() -> WorkflowService:
 
 def _error(status: int, message: str) -> Any:
     return jsonify(error=message, status=status), status
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Any:
+    """Under /api/, a URL no route matches (404) or a wrong method (405) also answers in the
+    documented JSON error form; every other page keeps Werkzeug's own answer."""
+    if not request.path.startswith("/api/") or exc.code is None:
+        return exc
+    response = jsonify(error=exc.description or exc.name, status=exc.code)
+    response.status_code = exc.code
+    allow = exc.get_response().headers.get("Allow")
+    if allow:
+        response.headers["Allow"] = allow
+    return response
 
 
 def authenticated(view: F) -> F:
