@@ -26,7 +26,14 @@ class CheckReport:
 
 def check(session: Session, registry: SopRegistry) -> CheckReport:
     """Verify that every state change has its event and every event its change, that no open
-    task hangs on a finished instance, and that fan-out joins are consistent."""
+    task hangs on a finished instance, and that fan-out joins are consistent.
+
+    The reads must see one snapshot: on PostgreSQL's default READ COMMITTED, an action committed
+    between them (a live system) would look like a violation. So a fresh session reads in
+    REPEATABLE READ there; SQLite's read transaction is one snapshot already.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     instances = list(session.scalars(select(Instance).order_by(Instance.id)))
     tasks_by_instance: dict[int, list[Task]] = defaultdict(list)
     for task in session.scalars(select(Task).order_by(Task.id)):

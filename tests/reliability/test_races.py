@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from conftest import ORG_FILE, FrozenClock
 from reliability_support import run_together
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from workflow.check import check
 from workflow.db import Database, make_engine
@@ -72,3 +72,36 @@ def test_fifty_completions_of_one_task_at_once_exactly_one_wins(wide_service: Wo
         done = uow.session.scalar(closed)
         assert done == 1
         assert check(uow.session, service.registry).violations == ()
+
+
+def test_check_on_a_live_database_reads_one_snapshot(db_url: str, registry: SopRegistry, clock: FrozenClock) -> None:
+    """Regression: `sakip check` read instances, tasks and events in three statements, on
+    PostgreSQL under READ COMMITTED: an action committed between them (any live system) was
+    reported as a violation. Here one commits right after the first statement, every time."""
+    reader, writer = Database.from_url(db_url), Database.from_url(db_url)
+    with writer.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(ORG_FILE))
+        uow.commit()
+    service = WorkflowService(writer, registry, clock=clock)
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    task_id = service.status(instance_id).waiting_on[0].task_id
+    actor = service.candidates(task_id)[0]
+    committed: list[object] = []
+
+    def act_in_between(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not committed and "FROM instances" in statement:
+            committed.append(service.act(task_id, "done", actor))
+
+    event.listen(reader.engine, "after_cursor_execute", act_in_between)
+    try:
+        with reader.unit_of_work(readonly=True) as uow:
+            report = check(uow.session, registry)
+    finally:
+        event.remove(reader.engine, "after_cursor_execute", act_in_between)
+        reader.dispose()
+    assert committed, "the action did not run between the check's reads"
+    assert report.violations == ()
+    with writer.unit_of_work(readonly=True) as uow:
+        after = check(uow.session, registry)
+    writer.dispose()
+    assert after.violations == () and after.events == report.events + 1

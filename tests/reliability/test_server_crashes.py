@@ -1,5 +1,6 @@
 """The production-like stack (deploy/stack.py: PostgreSQL, gunicorn with two workers) under load
-through /api/v1: races across worker processes, and gunicorn killed with SIGKILL 20 times.
+through /api/v1: races across worker processes, gunicorn killed with SIGKILL 20 times, and the
+backup and restore of docs/deploy.md on what the load left.
 
 "Acknowledged" means the client received a success answer (201 for a start, 200 for an action).
 After every restart the invariants of `sakip check` must hold, and every acknowledged action must
@@ -12,6 +13,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import random
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -263,3 +265,31 @@ def test_killing_gunicorn_twenty_times_loses_no_acknowledged_action(
     assert started >= 2 and started + acted >= 2 * KILLS, (started, acted)
     assert ledger.unknown >= 1  # the kills did cut requests off
     assert stack.sakip("check").stdout.startswith("ok:")  # the command itself, on the final state
+
+
+# --- backups, as docs/deploy.md describes them ---------------------------------------------------
+
+
+def test_a_pg_dump_of_the_live_stack_restores_into_a_database_that_checks_clean(
+    stack: Stack, stack_service: WorkflowService
+) -> None:
+    """docs/deploy.md section 6: pg_dump --format=custom while the stack runs, pg_restore into an
+    empty database owned by `sakip`, then `sakip check` on the copy: the same, and clean."""
+    import psycopg
+
+    dump = stack.root / "backup.dump"
+    plain_url = stack.database_url.replace("+psycopg", "")
+    subprocess.run([str(stack.pg.bindir / "pg_dump"), "--format=custom", f"--file={dump}", plain_url], check=True)
+    with psycopg.connect(host="127.0.0.1", port=stack.pg.port, user="postgres", dbname="postgres") as conn:
+        conn.autocommit = True
+        conn.execute("CREATE DATABASE sakip_restored OWNER sakip")
+    restored = stack.pg.url("sakip_restored")
+    subprocess.run(
+        [str(stack.pg.bindir / "pg_restore"), "--no-owner", "--role=sakip",
+         f"--dbname={restored.replace('+psycopg', '')}", str(dump)],
+        check=True,
+    )  # fmt: skip
+    original = stack.sakip("check").stdout
+    copy = stack.sakip("check", "--db", restored).stdout
+    assert copy.startswith("ok:") and copy == original
+    assert stack.sakip("init", "--db", restored).stdout == stack.sakip("init").stdout  # already at head
