@@ -488,6 +488,25 @@ class WorkflowService:
     def _acting(holding: Holding | None) -> str | None:
         return holding.position if holding is not None and holding.acting else None
 
+    @staticmethod
+    def _locked(s: Session, task_id: int) -> tuple[Instance, Task]:
+        """TASK_ID and its instance, read fresh with the instance locked.
+
+        Actions on one instance run one after the other, so a fan-out join or a double click is
+        decided on fresh rows (a no-op lock on SQLite, where the write transaction already holds
+        the database lock)."""
+        found = s.get(Task, task_id)
+        if found is None:
+            raise NotFound(f"unknown task {task_id}")
+        instance = s.scalars(
+            select(Instance)
+            .where(Instance.id == found.instance_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+        return instance, task
+
     def act(
         self,
         task_id: int,
@@ -524,19 +543,7 @@ class WorkflowService:
         with self.db.unit_of_work() as uow:
             s = uow.session
             person = self._person(s, username)
-            found = s.get(Task, task_id)
-            if found is None:
-                raise NotFound(f"unknown task {task_id}")
-            # Lock the instance first: actions on one instance run one after the other, so a
-            # fan-out join or a double click is decided on fresh rows (no-op lock on SQLite,
-            # where the write transaction already holds the database lock).
-            instance = s.scalars(
-                select(Instance)
-                .where(Instance.id == found.instance_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one()
-            task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+            instance, task = self._locked(s, task_id)
             spec = self._spec(instance.sop_key, instance.sop_version)
             step = spec.step(task.step_id)
             if action not in step.actions:
@@ -671,16 +678,7 @@ class WorkflowService:
                 s = uow.session
                 person = self._person(s, username)
                 target = self._person(s, to_username)
-                found = s.get(Task, task_id)
-                if found is None:
-                    raise NotFound(f"unknown task {task_id}")
-                instance = s.scalars(
-                    select(Instance)
-                    .where(Instance.id == found.instance_id)
-                    .with_for_update()
-                    .execution_options(populate_existing=True)
-                ).one()
-                task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
+                instance, task = self._locked(s, task_id)
                 held = [h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id]
                 leader = next((h for h in held if h.role in self.REASSIGNERS), None)
                 if leader is None and not person.is_admin:

@@ -90,8 +90,8 @@ def _advance(service: WorkflowService, instance_id: int, state: str) -> None:
             service.act(waiting.task_id, view.actions[0], actor)
 
 
-def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: Path) -> None:
-    service, perf = _site(tmp_path)
+def cycle_with_one_return(service: WorkflowService, perf: PerformanceService) -> int:
+    """Kutorejo 2024-TW1 at the sekcam's second review: KL-1 was returned once and corrected."""
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
     _advance(service, instance_id, "pengukuran_asn")
     _enter(service, perf, instance_id)
@@ -102,6 +102,12 @@ def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: P
     perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="400", denominator="402", note="Koreksi"))
     service.act(task, "done", "kasi.pelayanan")
     _advance(service, instance_id, "reviu_sekcam")
+    return instance_id
+
+
+def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: Path) -> None:
+    service, perf = _site(tmp_path)
+    instance_id = cycle_with_one_return(service, perf)
 
     draft = pdf_text(laporan(service, instance_id).pdf(), tmp_path)
     assert "DRAF" in draft and "Rahmat Hidayat" in draft  # the Camat who would sign (org file)

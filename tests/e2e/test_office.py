@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 from test_cli import sakip
-from test_documents import REGISTRY, RETURN_NOTE, S4, _advance, _enter, _site, pdf_text
+from test_documents import REGISTRY, S4, _site, cycle_with_one_return, pdf_text
 
 from workflow.documents import laporan, nota_dinas
 from workflow.errors import InvalidInput
-from workflow.performance import Submission
 
 MONTHS = "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember"
 
@@ -95,16 +94,7 @@ def test_the_s4_word_sheet_opens_in_libreoffice_with_all_eleven_steps_and_the_ba
 def test_a_cycles_word_and_excel_documents_from_the_cli_open_in_libreoffice(tmp_path: Path) -> None:
     service, perf = _site(tmp_path)
     db = str(service.db.engine.url)
-    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance(service, instance_id, "pengukuran_asn")
-    _enter(service, perf, instance_id)
-    _advance(service, instance_id, "reviu_sekcam")
-    review = service.status(instance_id).waiting_on[0].task_id
-    service.act(review, "return", "sekcam", "Mohon diperbaiki", {"KL-1": RETURN_NOTE})
-    task = service.status(instance_id).waiting_on[0].task_id
-    perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="400", denominator="402", note="Koreksi"))
-    service.act(task, "done", "kasi.pelayanan")
-    _advance(service, instance_id, "reviu_sekcam")
+    instance_id = cycle_with_one_return(service, perf)
 
     out = tmp_path / "out"
     out.mkdir()
