@@ -50,6 +50,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^task (\d+) is already (\w+); nothing to reassign$", r"tugas \1 sudah \2; tidak ada yang dialihkan"),
         (r"^task: task (\d+) belongs to '(.+)', not to one person; whoever holds it \(or its Plt\.\) can act on it$",
          r"tugas: tugas \1 milik jabatan \2, bukan satu orang; pemegangnya (atau Plt.) dapat mengerjakannya"),
+        (r"^Word template (\S+)(?: \(default\))?: a field is broken near line (\d+): (.+)$",
+         r"templat Word \1: ada isian yang rusak di sekitar baris \2 (\3)"),
+        (r"^Word template (\S+)(?: \(default\))?: not a Word document \(\.docx\): (.+)$",
+         r"templat Word \1: bukan dokumen Word (.docx)"),
+        (r"^Word template (\S+)(?: \(default\))?: a field cannot be filled: (.+)$",
+         r"templat Word \1: ada isian yang tidak dapat diisi (\2)"),
+        (r"^period: (.+)$", r"periode: \1"),
         (r"^unknown indicator '(.+)' for (\d+) in your unit\(s\)$",
          r"indikator: '\1' tidak dikenal untuk tahun \2 di unit Anda"),
     )

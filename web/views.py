@@ -379,6 +379,9 @@ def instance(instance_id: int) -> Any:
     # leaders may give them to someone who holds it.
     stuck: dict[int, list[str]] = {}
     may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & {"camat", "sekcam"})
+    may_monitor = current_user.is_admin or any(
+        g.sakip_units.get(uid, set()) & set(MONITOR_ROLES) for uid in g.sakip_chain(found.unit_id)
+    )  # the tracker and the Kertas Kerja
     for waiting in status.waiting_on:
         if waiting.assignee and not service.candidates(waiting.task_id):
             stuck[waiting.task_id] = [
@@ -387,7 +390,7 @@ def instance(instance_id: int) -> Any:
     return render_template(
         "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
         signatures=signatures, versions=versions, current_hash=current_hash, stuck=stuck,
-        may_reassign=may_reassign,
+        may_reassign=may_reassign, may_monitor=may_monitor,
     )  # fmt: skip
 
 
@@ -454,8 +457,11 @@ def instance_document(instance_id: int, document: str, fmt: str) -> Any:
     try:
         make = {"laporan": laporan, "bukti": bukti_dukung, "nota-dinas": nota_dinas}[document]
         return _document(make(_service(), instance_id), fmt, f"{document}-{instance_id}")
-    except WorkflowError as exc:  # nothing to report yet, or an office's Word template is broken
+    except NotFound as exc:  # nothing to report yet
         flash(localise(str(exc)), "warning")
+        return redirect(url_for("main.instance", instance_id=instance_id))
+    except WorkflowError as exc:  # an office's Word template is broken
+        flash(localise(str(exc)), "danger")
         return redirect(url_for("main.instance", instance_id=instance_id))
 
 

@@ -826,6 +826,7 @@ output_option = click.option("-o", "--output", type=click.Path(path_type=Path), 
 
 @doc_group.command("templates")
 @click.option("-o", "--output", "directory", type=click.Path(path_type=Path, file_okay=False), required=True)
+@handles_errors
 def doc_templates(directory: Path) -> None:
     """Copy the default Word templates into DIRECTORY, to edit (letterhead, wording) and put in
     SAKIP_TEMPLATE_DIR (or its sub-folder named after a unit code). Existing files are kept."""

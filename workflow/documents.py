@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateSyntaxError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, TemplateSyntaxError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, select
@@ -56,6 +59,7 @@ from workflow.service import WorkflowService, utcnow
 from workflow.sop import SopSpec
 
 TEMPLATES = Path(__file__).resolve().parent / "doc_templates"
+log = logging.getLogger(__name__)
 
 
 def angka(value: Any, places: int | None = None) -> str:
@@ -111,6 +115,13 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
     from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
 
     path = word_template(name, unit_codes)
+    # Named for the person who fixes it (the file in the template folder), never by the server's paths.
+    if path.parent == TEMPLATES:
+        label = f"{name}.docx (default)"
+    elif path.parent == template_dir():
+        label = f"{name}.docx"
+    else:
+        label = f"{path.parent.name}/{name}.docx"
     try:
         template = DocxTemplate(str(path))
         values = dict(context)
@@ -120,16 +131,19 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
 
             png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2)
             values["bagan"] = InlineImage(template, io.BytesIO(png), height=Mm(150))
-        template.render(values, autoescape=True)
-    except TemplateError as exc:
-        where = f" line {exc.lineno}" if isinstance(exc, TemplateSyntaxError) and exc.lineno else ""
-        raise InvalidInput(f"Word template {path}{where}: {exc.message or type(exc).__name__}") from None
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"Word template {path}: not a Word document (.docx): {exc}") from None
-    _fit_grids(template.docx)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return buffer.getvalue()
+        # An office's template is text anyone with the folder can edit: run it sandboxed.
+        template.render(values, jinja_env=SandboxedEnvironment(), autoescape=True)
+        _fit_grids(template.docx)
+        buffer = io.BytesIO()
+        template.save(buffer)
+        return buffer.getvalue()
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(f"Word template {label}: a field is broken near line {exc.lineno}: {exc.message}") from None
+    except (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:
+        raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
+    except Exception as exc:  # a field that fails when filled ({{ 1/0 }}, an unknown attribute, a sandbox refusal)
+        log.warning("Word template %s failed", path, exc_info=True)
+        raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
 
 
 def _fit_grids(document: Any) -> None:
@@ -525,7 +539,10 @@ def _names(s: Session, unit: Unit, role: str, at: Any) -> list[str]:
 def format_checklist(service: WorkflowService, unit_code: str, period: str, username: str) -> dict[str, Any]:
     """The Format / Checklist data kinerja of one person: their indicators, targets and the quarter to fill."""
     now = service.clock()
-    year, quarter = parse_period(period)
+    try:
+        year, quarter = parse_period(period)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
         person = service._person(s, username)

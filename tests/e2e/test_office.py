@@ -173,11 +173,19 @@ def test_an_offices_own_word_template_is_used_and_a_broken_one_is_refused_clearl
     assert "Jl. Raya Kutorejo No. 12" in text and "Jl. Kabupaten" not in text
     assert out.read_bytes() != default
 
-    broken = Document(str(no_office_templates / "kutorejo" / "nota_dinas.docx"))
-    broken.add_paragraph("{{ nomor ")
-    broken.save(str(no_office_templates / "kutorejo" / "nota_dinas.docx"))
-    with pytest.raises(InvalidInput, match=r"Word template .*kutorejo/nota_dinas\.docx"):
-        nota_dinas(service, instance_id).docx()
+    own = no_office_templates / "kutorejo" / "nota_dinas.docx"
+    good = own.read_bytes()
+    for field, reason in (
+        ("{{ nomor ", "a field is broken near line"),
+        ("{{ 1/0 }}", "a field cannot be filled: division by zero"),
+        ("{{ ''.__class__.__mro__ }}", "a field cannot be filled"),  # sandboxed: no way into Python
+    ):
+        broken = Document(str(own))
+        broken.add_paragraph(field)
+        broken.save(str(own))
+        with pytest.raises(InvalidInput, match=rf"^Word template kutorejo/nota_dinas\.docx: {re.escape(reason)}"):
+            nota_dinas(service, instance_id).docx()
+        own.write_bytes(good)
     (no_office_templates / "kutorejo" / "nota_dinas.docx").write_bytes(b"not a zip")
     target = tmp_path / "never.docx"
     refused = sakip("doc", "nota-dinas", str(instance_id), "--format", "docx", "-o", str(target),
@@ -193,3 +201,5 @@ def test_doc_templates_writes_the_defaults_to_edit_and_keeps_what_is_there(tmp_p
     (folder / "laporan.docx").write_bytes(b"edited")
     again = sakip("doc", "templates", "-o", str(folder)).stdout
     assert again.count("kept") == 3 and (folder / "laporan.docx").read_bytes() == b"edited"
+    refused = sakip("doc", "templates", "-o", str(folder / "laporan.docx"), expect=2)  # a usage error
+    assert "is a file" in refused.stderr and "Traceback" not in refused.stderr

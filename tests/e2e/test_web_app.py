@@ -598,6 +598,9 @@ def test_the_instance_page_links_its_documents_and_they_download_as_pdf_and_docx
         assert response.status_code == 200 and response.data.startswith(magic), link
         assert response.headers["Content-Disposition"].endswith(link.rsplit(".", 1)[1] + '"')
     assert client.get(f"/instances/{site.instance_id}/bukti.docx").status_code == 404  # the bukti is PDF only
+    assert "/rekap/kutorejo/2024-TW1" in page
+    kasi_page = login(site.app, "kasi.pelayanan").get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    assert "/rekap/" not in kasi_page and "/tracker" not in kasi_page  # no links to pages they may not open
     with site.service.db.unit_of_work(readonly=True) as uow:
         first = uow.session.scalar(
             select(Task.id).where(Task.instance_id == site.instance_id).order_by(Task.id).limit(1)
@@ -661,3 +664,28 @@ def test_a_leader_reassigns_the_task_of_an_asn_who_left_from_the_instance_page(s
     assert f"Tugas {task_id} dialihkan kepada kasubag." in done and f'id="stuck-{task_id}"' not in done
     assert site.service.candidates(task_id) == ["kasubag"]
     assert any(v.id == task_id for v in site.service.tasks_for("kasubag"))
+
+
+def test_a_broken_office_template_is_a_notice_in_indonesian_not_an_error_page(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docx import Document
+
+    from workflow.documents import TEMPLATES
+
+    monkeypatch.setenv("SAKIP_TEMPLATE_DIR", str(tmp_path / "tpl"))
+    (tmp_path / "tpl" / "kutorejo").mkdir(parents=True)
+    broken = Document(str(TEMPLATES / "nota_dinas.docx"))
+    broken.add_paragraph("{{ 1/0 }}")
+    broken.save(str(tmp_path / "tpl" / "kutorejo" / "nota_dinas.docx"))
+    client = login(site.app, "sekcam")
+    response = client.get(f"/instances/{site.instance_id}/nota-dinas.docx")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "templat Word kutorejo/nota_dinas.docx: ada isian yang tidak dapat diisi" in page
+    assert str(tmp_path) not in page  # the server's folders are not shown
+    bad_period = client.get("/format/kutorejo/2024-XX/kasi.pelayanan.pdf", follow_redirects=True)
+    assert (
+        bad_period.status_code == 200
+        and "periode: &#39;2024-XX&#39; harus berbentuk TAHUN-TWn" in bad_period.get_data(as_text=True)
+    )
