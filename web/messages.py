@@ -43,6 +43,8 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"tugas \1 sudah diselesaikan; realisasi tidak dapat diisi lagi"),
         (r"^instance (\d+) is signed or finished; its targets can no longer change$",
          r"siklus \1 sudah ditandatangani atau selesai; targetnya tidak dapat diubah"),
+        (r"^task (\d+) was given to someone else meanwhile; reload it$",
+         r"tugas \1 baru saja dialihkan kepada orang lain; muat ulang halaman"),
         (r"^note: say why the task is given to someone else$",
          "catatan: tuliskan alasan tugas dialihkan (mutasi, pensiun, cuti …)"),
         (r"^to: '(.+)' does not hold '(.+)' in this unit now$", r"kepada: \1 tidak memegang peran \2 di unit ini"),

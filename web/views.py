@@ -253,8 +253,9 @@ def reassign(task_id: int) -> Any:
     guard(t.unit_id)
     try:
         result = _service().reassign(
-            task_id, request.form.get("to", ""), current_user.username, request.form.get("note")
-        )
+            task_id, request.form.get("to", ""), current_user.username, request.form.get("note"),
+            expected_from=request.form.get("from") or None,
+        )  # fmt: skip
     except WorkflowError as exc:
         _fail(exc)
         return redirect(url_for("main.instance", instance_id=instance.id))
@@ -377,16 +378,11 @@ def instance(instance_id: int) -> Any:
     svg = flowchart_svg(spec, done=done_steps, current=status.state if status.finished_at is None else None)
     # Tasks given to one person who can no longer act on them (they left the role): the unit's
     # leaders may give them to someone who holds it.
-    stuck: dict[int, list[str]] = {}
+    stuck = service.stuck_tasks(instance_id)
     may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & {"camat", "sekcam"})
     may_monitor = current_user.is_admin or any(
         g.sakip_units.get(uid, set()) & set(MONITOR_ROLES) for uid in g.sakip_chain(found.unit_id)
     )  # the tracker and the Kertas Kerja
-    for waiting in status.waiting_on:
-        if waiting.assignee and not service.candidates(waiting.task_id):
-            stuck[waiting.task_id] = [
-                u for u in service.candidates_for_role(unit.code, waiting.role) if u != waiting.assignee
-            ]
     return render_template(
         "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
         signatures=signatures, versions=versions, current_hash=current_hash, stuck=stuck,

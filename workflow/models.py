@@ -164,6 +164,8 @@ class Task(Base):
     role: Mapped[str] = mapped_column(String(32))
     seksi: Mapped[str | None] = mapped_column(String(32))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Set when a task given to one person was reassigned (they left): whose indicators it owes.
+    reassigned_from_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -120,16 +120,19 @@ def owned_indicators(session: Session, task: Task, year: int, now: datetime) -> 
     person holds in the unit.
     """
     positions: set[tuple[str, str | None]]
+    # A task reassigned from someone who left still owes what they answered for when it opened.
+    person_id = task.reassigned_from_id or task.assignee_id
     if task.seksi is not None:
         positions = {(task.role, task.seksi)}
-    elif task.assignee_id is not None:
-        positions = {(h.role, h.seksi) for h in holdings(session, task.assignee_id, now) if h.unit_id == task.unit_id}
+    elif person_id is not None:
+        at = task.created_at if task.reassigned_from_id else now
+        positions = {(h.role, h.seksi) for h in holdings(session, person_id, at) if h.unit_id == task.unit_id}
     else:
         positions = {(task.role, None)}
     owned = []
     for indicator in unit_indicators(session, task.unit_id, year):
         if indicator.owner_person_id is not None:
-            if indicator.owner_person_id == task.assignee_id and task.seksi is None:
+            if indicator.owner_person_id == person_id and task.seksi is None:
                 owned.append(indicator)
         elif (indicator.owner_role, indicator.owner_seksi) in positions:
             owned.append(indicator)

@@ -348,6 +348,8 @@ class PerformanceService:
                 task = s.scalars(select(Task).where(Task.id == task.id).execution_options(populate_existing=True)).one()
                 if task.status != OPEN or instance.state != task.step_id:
                     raise Conflict(f"task {task.id} was finished meanwhile; realisasi can no longer be entered")
+                if not any(h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id) for h in mine):
+                    raise Conflict(f"task {task.id} was given to someone else meanwhile; reload it")
                 return indicator, task, instance
         raise NotAllowed(
             f"user {person.username!r} has no open data-entry task for {sub.period} that answers for {indicator.code}"

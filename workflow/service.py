@@ -35,7 +35,7 @@ from workflow.models import (
     Unit,
     unit_chain,
 )
-from workflow.org import Holding, fanout_positions, holders, holdings, local_date
+from workflow.org import Holder, Holding, fanout_positions, holders, holdings, local_date
 from workflow.perfdata import (
     DIKEMBALIKAN,
     DIKIRIM,
@@ -660,14 +660,20 @@ class WorkflowService:
     # Who may hand an ASN's open task to someone else: the unit's leaders, and administrators.
     REASSIGNERS = ("camat", "sekcam")
 
-    def reassign(self, task_id: int, to_username: str, username: str, note: str | None) -> ReassignResult:
+    def reassign(
+        self, task_id: int, to_username: str, username: str, note: str | None, expected_from: str | None = None
+    ) -> ReassignResult:
         """Give TASK_ID, an open task given to one person (an ASN's data-entry task), to TO_USERNAME.
 
-        For a person who left the position (mutasi, pensiun) while the task was open: nobody else
-        could take it, and the fan-out could never join. USERNAME must be an administrator or the
-        unit's Camat or Sekretaris Camat; TO_USERNAME must hold the task's role in the unit now.
-        A task of a position (a Kasi's) needs no reassignment: whoever holds the position, or its
-        Plt., takes it. One transaction with its `reassign` audit event and a notification.
+        For a person who left the position (mutasi, pensiun) or is away for long while the task
+        is open: nobody else could take it, and the fan-out could never join. The task still owes
+        what its first person answered for when it opened (`reassigned_from_id`), and the new
+        holder enters it. USERNAME must be an administrator or the unit's Camat or Sekretaris
+        Camat; TO_USERNAME must be able to take the task (hold its role in the unit now). A task
+        of a position (a Kasi's, the Camat's) is not reassigned: whoever holds the position, or
+        its Plt., takes it. EXPECTED_FROM (the person the page showed) refuses a task someone
+        else reassigned meanwhile. One transaction with its `reassign` audit event and a
+        notification to the new holder.
         """
         note = (note or "").strip()
         if not note:
@@ -677,7 +683,6 @@ class WorkflowService:
             with self.db.unit_of_work() as uow:
                 s = uow.session
                 person = self._person(s, username)
-                target = self._person(s, to_username)
                 instance, task = self._locked(s, task_id)
                 held = [h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id]
                 leader = next((h for h in held if h.role in self.REASSIGNERS), None)
@@ -685,17 +690,22 @@ class WorkflowService:
                     raise NotAllowed(f"user {username!r} may not reassign tasks of this unit (Camat, Sekcam or admin)")
                 if task.status != OPEN or instance.state != task.step_id:
                     raise Conflict(f"task {task_id} is already {task.outcome or task.status}; nothing to reassign")
-                if task.assignee_id is None:
+                if task.assignee_id is None or task.seksi is not None:
                     who = position_key(task.role, task.seksi)
                     raise InvalidInput(
                         f"task: task {task_id} belongs to {who!r}, not to one person; whoever holds it (or its Plt.) "
                         "can act on it"
                     )
+                before = s.get(Person, task.assignee_id)
+                if expected_from is not None and (before is None or before.username != expected_from):
+                    raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it")
+                target = self._person(s, to_username)
                 if task.assignee_id == target.id:
                     raise InvalidInput(f"to: task {task_id} is already given to {to_username!r}")
                 if not any(h.person_id == target.id for h in holders(s, task.unit_id, task.role, now)):
                     raise InvalidInput(f"to: {to_username!r} does not hold {task.role!r} in this unit now")
-                before = s.get(Person, task.assignee_id)
+                if task.reassigned_from_id is None:
+                    task.reassigned_from_id = task.assignee_id
                 task.assignee_id = target.id
                 actor = _Actor(
                     person, leader.role if leader else "admin", leader.position if leader and leader.acting else None
@@ -718,6 +728,27 @@ class WorkflowService:
                 return ReassignResult(task.id, instance.id, before.username if before else None, to_username)
         except StaleDataError:
             raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
+
+    def stuck_tasks(self, instance_id: int) -> dict[int, tuple[str, list[str]]]:
+        """Open tasks of INSTANCE_ID given to one person who can no longer act on them, each with
+        that person and who could take the task over (holders of its role in the unit)."""
+        now = self.clock()
+        found: dict[int, tuple[str, list[str]]] = {}
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            rows = s.execute(
+                select(Task, Person.username)
+                .join(Person, Person.id == Task.assignee_id)
+                .where(Task.instance_id == instance_id, Task.status == OPEN, Task.seksi.is_(None))
+            ).all()
+            by_role: dict[tuple[int, str], list[Holder]] = {}
+            for task, username in rows:
+                key = (task.unit_id, task.role)
+                if key not in by_role:
+                    by_role[key] = holders(s, task.unit_id, task.role, now)
+                if not any(h.person_id == task.assignee_id for h in by_role[key]):
+                    found[task.id] = (username, [h.username for h in by_role[key]])
+        return found
 
     @staticmethod
     def _sign(

@@ -7,13 +7,21 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import ORG_FILE, ROOT, FrozenClock, PostgresServer, new_postgres_database
 from sqlalchemy import func, select
 from test_actions import S4, _advance_to
 
+from workflow import performance
 from workflow.check import check
+from workflow.db import Database
+from workflow.demo import DEMO_VALUES
 from workflow.errors import Conflict, InvalidInput, NotAllowed
 from workflow.models import AuditEvent, Notification, Person, RoleAssignment, Task
+from workflow.org import load_org, parse_org_file
+from workflow.performance import PerformanceService, Submission
 from workflow.service import WorkflowService
+from workflow.sop import SopRegistry
+from workflow.workbook import import_workbook
 
 
 def _leaves(service: WorkflowService, username: str, role: str, last_day: date) -> None:
@@ -90,3 +98,94 @@ def test_a_task_of_a_position_is_not_reassigned_and_an_admin_may_reassign(servic
     with service.db.unit_of_work(readonly=True) as uow:
         event = uow.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
         assert (event.actor, event.role) == ("admin", "admin")
+
+
+def _enter(perf: PerformanceService, username: str, code: str) -> None:
+    raw = DEMO_VALUES[code][0]  # the demo's value for this indicator, shaped like the seeds' rows
+    if raw is None:
+        perf.submit(Submission(username, code, "2024-TW1", pending=True))
+    elif "/" in raw:
+        top, bottom = raw.split("/")
+        perf.submit(Submission(username, code, "2024-TW1", numerator=top, denominator=bottom, note="Jadwal"))
+    else:
+        perf.submit(Submission(username, code, "2024-TW1", value=raw, note="Jadwal"))
+
+
+def test_the_reassigned_task_still_owes_what_the_departed_asn_answered_for(
+    service: WorkflowService, clock: FrozenClock
+) -> None:
+    import_workbook(service.db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin", service.clock)
+    perf = PerformanceService(service.db, service.registry, clock=service.clock)
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    _advance_to(service, instance_id, "pengukuran_asn")
+    waiting = {w.assignee: w.task_id for w in service.status(instance_id).waiting_on}
+    task_id, own_task = waiting["kasubag"], waiting["tim.sakip2"]
+    owed = perf.owed(task_id)
+    assert owed  # the Kasubag PPK answers for % RA and the Renja outputs (org file, examples workbook)
+    _leaves(service, "kasubag", "asn", date(2024, 4, 1))
+    _leaves(service, "kasubag", "kasubag_ppk", date(2024, 4, 1))
+    clock.advance(days=1)  # the day after: gone, with their task open and nothing entered
+    takers = service.candidates_for_role("kutorejo", "asn")
+    assert service.stuck_tasks(instance_id) == {task_id: ("kasubag", takers)} and "kasubag" not in takers
+
+    with pytest.raises(Conflict):  # the page showed someone else: reassigned meanwhile
+        service.reassign(task_id, "tim.sakip2", "sekcam", "Mutasi", expected_from="kasi.trantib")
+    service.reassign(task_id, "tim.sakip2", "sekcam", "Mutasi", expected_from="kasubag")
+    assert perf.owed(task_id) == owed  # still the departed Kasubag's indicators, not tim.sakip2's own
+    assert perf.owed(own_task) != owed
+    for code in owed:  # the new holder enters them through the reassigned task
+        _enter(perf, "tim.sakip2", code)
+    assert perf.owed(task_id) == []
+    service.act(task_id, "done", "tim.sakip2")
+    with service.db.unit_of_work(readonly=True) as uow:
+        task = uow.session.get(Task, task_id)
+        assert task is not None and task.reassigned_from_id is not None
+        assert check(uow.session, service.registry).ok
+
+
+def test_a_kasis_task_of_a_position_is_never_reassigned(service: WorkflowService) -> None:
+    instance_id = service.start("pengumpulan-data-kinerja", "kutorejo", "2024-TW1", "staf").instance_id
+    while True:
+        status = service.status(instance_id)
+        if any(w.seksi for w in status.waiting_on):
+            break
+        waiting = status.waiting_on[0]
+        actor = service.candidates(waiting.task_id)[0]
+        view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
+        service.act(waiting.task_id, view.actions[0], actor)
+    kasi_task = next(w.task_id for w in status.waiting_on if w.seksi == "pelayanan")
+    with pytest.raises(InvalidInput, match="belongs to 'kasi.pelayanan', not to one person"):
+        service.reassign(kasi_task, "kasi.pemerintahan", "sekcam", "cuti")
+    assert service.stuck_tasks(instance_id) == {}
+
+
+@pytest.mark.postgres
+def test_an_entry_by_the_old_holder_racing_a_reassignment_is_refused(
+    postgres_server: PostgresServer, registry: SopRegistry, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry checks who may take the task, then waits for the instance lock; a reassignment
+    committed in between must be seen (on PostgreSQL, where the two really interleave)."""
+    db = Database.from_url(new_postgres_database(postgres_server))
+    with db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(ORG_FILE))
+        uow.commit()
+    service = WorkflowService(db, registry, clock=clock)
+    import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin", clock)
+    perf = PerformanceService(db, registry, clock=clock)
+    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+    _advance_to(service, instance_id, "pengukuran_asn")
+    task_id = next(w.task_id for w in service.status(instance_id).waiting_on if w.assignee == "kasubag")
+    code = perf.owed(task_id)[0]
+
+    real = performance.owned_indicators
+
+    def reassigned_meanwhile(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(performance, "owned_indicators", real)
+        service.reassign(task_id, "tim.sakip2", "sekcam", "Mutasi")  # another request, committed first
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(performance, "owned_indicators", reassigned_meanwhile)
+    with pytest.raises(Conflict, match=f"task {task_id} was given to someone else meanwhile"):
+        _enter(perf, "kasubag", code)
+    assert perf.owed(task_id)[0] == code  # nothing was entered
+    db.dispose()
