@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -416,6 +417,34 @@ def holders(session: Session, unit_id: int, role: str, now: datetime) -> list[Ho
         .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
     ).all()
     return [Holder(p.id, p.username, a.seksi, a.acting) for a, p in rows if a.valid_on(on)]
+
+
+def holders_of(
+    session: Session, pairs: Iterable[tuple[int, str]], now: datetime
+) -> dict[tuple[int, str], list[Holder]]:
+    """`holders` for many (unit id, role) pairs at once, in two queries: for a pass over a province."""
+    result: dict[tuple[int, str], list[Holder]] = {pair: [] for pair in pairs}
+    unit_ids = sorted({unit_id for unit_id, _ in result})
+    roles = sorted({role for _, role in result})
+    days: dict[int, date] = {}
+    rows: list[Any] = []
+    for start in range(0, len(unit_ids), 1000):
+        chunk = unit_ids[start : start + 1000]
+        for unit in session.scalars(select(Unit).where(Unit.id.in_(chunk))):
+            days[unit.id] = local_date(now, unit.timezone)
+        rows.extend(
+            session.execute(
+                select(RoleAssignment, Person)
+                .join(Person, Person.id == RoleAssignment.person_id)
+                .where(RoleAssignment.unit_id.in_(chunk), RoleAssignment.role.in_(roles), Person.active.is_(True))
+                .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
+            ).all()
+        )
+    for a, p in rows:
+        found = result.get((a.unit_id, a.role))
+        if found is not None and a.unit_id in days and a.valid_on(days[a.unit_id]):
+            found.append(Holder(p.id, p.username, a.seksi, a.acting))
+    return result
 
 
 def fanout_positions(session: Session, unit_id: int, role: str, now: datetime) -> list[tuple[str | None, Holder]]:

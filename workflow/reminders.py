@@ -42,11 +42,11 @@ from workflow.models import (
     Unit,
     unit_chain,
 )
-from workflow.org import Holder, holders
+from workflow.org import Holder, holders, holders_of
 from workflow.perfdata import missing_for_task
 from workflow.roles import position_key
 from workflow.schedule import DEFAULT_LEADS, DEFAULT_MAX_LATENESS
-from workflow.service import OPEN, WorkflowService, may_take
+from workflow.service import OPEN, WorkflowService
 from workflow.sop import FINISHED_STATE, StepKind
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class ReminderEngine:
         self._holders: dict[tuple[int, str], list[Holder]] = {}
         self._calendars: dict[int, WorkCalendar] = {}
         self._unit_settings: dict[int, tuple[tuple[int, ...], timedelta]] = {}
+        self._by_person: dict[tuple[int, str], dict[int, list[Holder]]] = {}
 
     @property
     def db(self) -> Database:
@@ -127,7 +128,7 @@ class ReminderEngine:
 
     def _run_pass(self) -> PassReport:
         now = self.service.clock()
-        self._holders, self._calendars, self._unit_settings = {}, {}, {}
+        self._holders, self._calendars, self._unit_settings, self._by_person = {}, {}, {}, {}
         report = PassReport()
         steps = (
             self._open_cycles,
@@ -155,9 +156,26 @@ class ReminderEngine:
             self._holders[key] = holders(s, unit_id, role, now)
         return self._holders[key]
 
+    def _prefetch_holders(self, s: Session, pairs: set[tuple[int, str]], now: datetime) -> None:
+        """Read the holders of every (unit, role) a step is about to look at, in a few queries."""
+        missing = pairs - self._holders.keys()
+        if missing:
+            self._holders.update(holders_of(s, missing, now))
+
     def _owners(self, s: Session, task: Task, now: datetime) -> list[Holder]:
+        """Who may act on TASK now (as `may_take` decides, indexed: a pass asks this per open task)."""
         held = self._role_holders(s, task.unit_id, task.role, now)
-        return [h for h in held if may_take(task, task.role, h.seksi, h.person_id)]
+        if task.seksi is not None:
+            return [h for h in held if h.seksi == task.seksi]
+        if task.assignee_id is not None:
+            key = (task.unit_id, task.role)
+            index = self._by_person.get(key)
+            if index is None:
+                index = self._by_person[key] = defaultdict(list)
+                for h in held:
+                    index[h.person_id].append(h)
+            return list(index.get(task.assignee_id, ()))
+        return list(held)
 
     def _settings(self, s: Session, unit: Unit) -> tuple[tuple[int, ...], timedelta]:
         found = self._unit_settings.get(unit.id)
@@ -344,6 +362,7 @@ class ReminderEngine:
                 ).all()  # fmt: skip
                 owed: dict[tuple[int, int], list[tuple[Task, Instance, Unit]]] = defaultdict(list)
                 points: dict[tuple[int, int], datetime] = {}
+                self._prefetch_holders(s, {(task.unit_id, task.role) for task, _, _ in rows}, now)
                 for task, instance, unit in rows:
                     owners: list[Holder] | None = None
                     for lead, point in due_points[unit.id]:
@@ -399,6 +418,11 @@ class ReminderEngine:
                         )
                     )
                 )
+            pairs = {(task.unit_id, task.role) for task, _, _ in rows}
+            for task, _, _ in rows:
+                if (superior := SUPERIOR.get(task.role, "sekcam")) is not None:
+                    pairs.add((task.unit_id, superior))
+            self._prefetch_holders(s, pairs, now)
             for task, instance, unit in rows:
                 assert task.due_at is not None
                 calendar = self._calendar(s, unit)
