@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import ROOT, FrozenClock
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from workflow.db import Database
 from workflow.insight import overview_data
@@ -110,6 +110,22 @@ def test_an_action_on_a_plain_step_counts_no_fanout_siblings_and_rereads_no_know
     assert not any("count(tasks.id)" in s for s in sent)  # one task on the step: nothing to join
     assert not any("FROM sop_versions" in s for s in sent)
     assert len(sent) <= 15
+
+
+def test_holders_of_many_pairs_answers_as_holders_does_for_each(service: WorkflowService) -> None:
+    from workflow.models import Unit
+    from workflow.org import holders, holders_of
+
+    now = service.clock()
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        unit_ids = list(s.scalars(select(Unit.id)))
+        pairs = {(u, role) for u in unit_ids for role in ("asn", "kasi", "sekcam", "camat", "tim_sakip", "nobody")}
+        with statements(service.db) as sent:
+            many = holders_of(s, pairs, now)
+        assert len(sent) <= 2
+        assert many == {pair: holders(s, *pair, now) for pair in pairs}
+        assert any(many.values())  # the demo organisation holds some of them
 
 
 def test_the_head_revision_is_read_once() -> None:
