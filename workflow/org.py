@@ -433,17 +433,24 @@ def holders_of(
         for unit in session.scalars(select(Unit).where(Unit.id.in_(chunk))):
             days[unit.id] = local_date(now, unit.timezone)
         rows.extend(
-            session.execute(
-                select(RoleAssignment, Person)
+            session.execute(  # plain columns, not entities: a province has hundreds of thousands
+                select(
+                    RoleAssignment.unit_id, RoleAssignment.role, RoleAssignment.seksi, RoleAssignment.acting,
+                    RoleAssignment.valid_from, RoleAssignment.valid_to, Person.id, Person.username,
+                )
                 .join(Person, Person.id == RoleAssignment.person_id)
                 .where(RoleAssignment.unit_id.in_(chunk), RoleAssignment.role.in_(roles), Person.active.is_(True))
                 .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
             ).all()
-        )
-    for a, p in rows:
-        found = result.get((a.unit_id, a.role))
-        if found is not None and a.unit_id in days and a.valid_on(days[a.unit_id]):
-            found.append(Holder(p.id, p.username, a.seksi, a.acting))
+        )  # fmt: skip
+    for unit_id, role, seksi, acting, valid_from, valid_to, person_id, username in rows:
+        found = result.get((unit_id, role))
+        day = days.get(unit_id)
+        if found is None or day is None:
+            continue
+        # as RoleAssignment.valid_on
+        if (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to):
+            found.append(Holder(person_id, username, seksi, acting))
     return result
 
 

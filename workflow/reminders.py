@@ -117,6 +117,9 @@ class ReminderEngine:
         self._calendars: dict[int, WorkCalendar] = {}
         self._unit_settings: dict[int, tuple[tuple[int, ...], timedelta]] = {}
         self._by_person: dict[tuple[int, str], dict[int, list[Holder]]] = {}
+        self._schedules: dict[int, Schedule] | None = None
+        # The reminder times before a deadline, per calendar (units of a Kabupaten share one).
+        self._lead_points: dict[tuple[int, datetime, tuple[int, ...]], list[tuple[int, datetime]]] = {}
 
     @property
     def db(self) -> Database:
@@ -129,6 +132,7 @@ class ReminderEngine:
     def _run_pass(self) -> PassReport:
         now = self.service.clock()
         self._holders, self._calendars, self._unit_settings, self._by_person = {}, {}, {}, {}
+        self._schedules, self._lead_points = None, {}
         report = PassReport()
         steps = (
             self._open_cycles,
@@ -180,9 +184,11 @@ class ReminderEngine:
     def _settings(self, s: Session, unit: Unit) -> tuple[tuple[int, ...], timedelta]:
         found = self._unit_settings.get(unit.id)
         if found is None:
+            if self._schedules is None:  # a schedule per Kabupaten: a few rows, read once per pass
+                self._schedules = {row.kabupaten_id: row for row in s.scalars(select(Schedule))}
             found = DEFAULT_LEADS, DEFAULT_MAX_LATENESS
             for current in unit_chain(s, unit):
-                schedule = s.get(Schedule, current.id)
+                schedule = self._schedules.get(current.id)
                 if schedule is not None:
                     found = tuple(schedule.lead_working_days), timedelta(minutes=schedule.max_lateness_minutes)
                     break
@@ -337,13 +343,16 @@ class ReminderEngine:
                 due_points: dict[int, list[tuple[int, datetime]]] = {}  # per unit: the leads already due
                 for unit in s.scalars(select(Unit).where(Unit.id.in_(running))):
                     calendar = self._calendar(s, unit)
-                    deadline_day = calendar.local(cycle.deadline_at).date()
-                    due_points[unit.id] = []
-                    for lead in leads:
-                        hours = calendar.hours_on(calendar.previous_working_day(deadline_day, lead))
-                        assert hours is not None
-                        if (point := hours[0].astimezone(UTC)) <= now:
-                            due_points[unit.id].append((lead, point))
+                    key = (id(calendar), cycle.deadline_at, leads)
+                    if key not in self._lead_points:
+                        deadline_day = calendar.local(cycle.deadline_at).date()
+                        self._lead_points[key] = []
+                        for lead in leads:
+                            hours = calendar.hours_on(calendar.previous_working_day(deadline_day, lead))
+                            assert hours is not None
+                            if (point := hours[0].astimezone(UTC)) <= now:
+                                self._lead_points[key].append((lead, point))
+                    due_points[unit.id] = self._lead_points[key]
                 units_due = sorted(unit_id for unit_id, due in due_points.items() if due)
                 if not units_due:
                     continue
