@@ -8,6 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///instance/sakip.db"
+# The instance folder: the secret key, uploads and the offices' Word templates live here.
+INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 
 @dataclass(frozen=True)

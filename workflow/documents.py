@@ -29,13 +29,14 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, TemplateSyntaxError, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.exceptions import SecurityError
 from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.config import INSTANCE_DIR
 from workflow.errors import InvalidInput, NotFound
 from workflow.flowchart import flowchart_svg
 from workflow.indicators import parse_period
@@ -57,6 +58,7 @@ from workflow.perfdata import default_target_set, indicators_of, measure_upto, p
 from workflow.rekap import document_content, sha256_text
 from workflow.service import WorkflowService, utcnow
 from workflow.sop import SopSpec
+from workflow.template_sandbox import PlainSandbox, plain_data
 
 TEMPLATES = Path(__file__).resolve().parent / "doc_templates"
 log = logging.getLogger(__name__)
@@ -94,25 +96,33 @@ WORD_TEMPLATES = ("nota_dinas", "laporan", "sop_sheet")
 
 
 def template_dir() -> Path:
-    return Path(os.environ.get("SAKIP_TEMPLATE_DIR") or "instance/templates")
+    """SAKIP_TEMPLATE_DIR, a relative one taken inside the instance folder (never the working directory)."""
+    configured = Path(os.environ.get("SAKIP_TEMPLATE_DIR") or "templates")
+    return configured if configured.is_absolute() else INSTANCE_DIR / configured
 
 
 def word_template(name: str, unit_codes: tuple[str, ...] = ()) -> Path:
     """The Word template NAME for a unit: the office's own copy if there is one, else the default."""
     folder = template_dir()
-    for candidate in [*(folder / code / f"{name}.docx" for code in unit_codes), folder / f"{name}.docx"]:
+    codes = [code for code in unit_codes if code and "/" not in code and "\\" not in code and code not in (".", "..")]
+    for candidate in [*(folder / code / f"{name}.docx" for code in codes), folder / f"{name}.docx"]:
         if candidate.is_file():
             return candidate
     return TEMPLATES / f"{name}.docx"
 
 
-def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] = ()) -> bytes:
-    """Fill the Word template NAME with CONTEXT (plain strings, already in Indonesian format).
+# Where the engine puts the bagan alur picture: a template writes `{{ bagan }}`, which is this text.
+BAGAN_MARKER = "[[bagan-alur]]"
 
-    A context value `bagan_svg` becomes the picture `bagan` (the SVG rendered to PNG)."""
+
+def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] = ()) -> bytes:
+    """Fill the Word template NAME with CONTEXT (plain data, already in Indonesian format).
+
+    The template runs in `PlainSandbox` and sees a plain-data copy of the context only. A context
+    value `bagan_svg` is not shown to it: the field `bagan` is a text marker, and the engine puts
+    the picture (the SVG rendered to PNG) where the marker was printed."""
     from docx.opc.exceptions import PackageNotFoundError
-    from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage  # type: ignore[import-untyped]
+    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 
     path = word_template(name, unit_codes)
     # Named for the person who fixes it (the file in the template folder), never by the server's paths.
@@ -122,28 +132,52 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
         label = f"{name}.docx"
     else:
         label = f"{path.parent.name}/{name}.docx"
+    values = dict(context)
+    svg = values.pop("bagan_svg", None)
+    if svg is not None:
+        values["bagan"] = BAGAN_MARKER
+    values = plain_data(values)  # TypeError here is the engine's bug, never the office's: let it raise
     try:
         template = DocxTemplate(str(path))
-        values = dict(context)
-        svg = values.pop("bagan_svg", None)
+        # An office's template is text anyone with the folder can edit: run it sandboxed, on plain data.
+        template.render(values, jinja_env=PlainSandbox(), autoescape=True)
         if svg is not None:
-            import cairosvg  # type: ignore[import-untyped]
-
-            png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2)
-            values["bagan"] = InlineImage(template, io.BytesIO(png), height=Mm(150))
-        # An office's template is text anyone with the folder can edit: run it sandboxed.
-        template.render(values, jinja_env=SandboxedEnvironment(), autoescape=True)
+            _place_bagan(template.docx, svg)
         _fit_grids(template.docx)
         buffer = io.BytesIO()
         template.save(buffer)
         return buffer.getvalue()
     except TemplateSyntaxError as exc:
         raise InvalidInput(f"Word template {label}: a field is broken near line {exc.lineno}: {exc.message}") from None
+    except SecurityError as exc:
+        log.warning("Word template %s refused by the sandbox: %s", path, exc)
+        raise InvalidInput(f"Word template {label}: a field is not allowed: {exc}") from None
     except (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:
         raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
-    except Exception as exc:  # a field that fails when filled ({{ 1/0 }}, an unknown attribute, a sandbox refusal)
+    except Exception as exc:  # a field that fails when filled ({{ 1/0 }}, an unknown filter)
         log.warning("Word template %s failed", path, exc_info=True)
         raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
+
+
+def _place_bagan(document: Any, svg: str) -> None:
+    """Put the bagan alur picture in every run where the template printed BAGAN_MARKER."""
+    import cairosvg  # type: ignore[import-untyped]
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    png = None
+    parts = [document.part, *(s.part for section in document.sections for s in (section.header, section.footer))]
+    for part in dict.fromkeys(parts):
+        for run in list(part.element.iter(qn("w:r"))):
+            texts = [t for t in run.iter(qn("w:t")) if t.text and BAGAN_MARKER in t.text]
+            if not texts:
+                continue
+            if png is None:
+                png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=2)
+            for t in texts:
+                t.text = t.text.replace(BAGAN_MARKER, "")
+            inline = part.new_pic_inline(io.BytesIO(png), None, Mm(150))
+            run.add_drawing(inline)
 
 
 def _fit_grids(document: Any) -> None:
@@ -419,8 +453,13 @@ def period_label(period: str) -> str:
     return f"Tahun {period}"
 
 
+NOTA_DINAS_NUMBER_MAX = 120  # document_numbers.number
+
+
 def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
-    """The instance's Nota Dinas number, given once (the next in sequence for its unit and year)."""
+    """The instance's Nota Dinas number, given once (the next in sequence for its unit and year).
+
+    InvalidInput (nothing given) when the unit's pattern cannot make one."""
     with service.db.unit_of_work() as uow:
         s = uow.session
         instance, unit = _instance(s, instance_id)
@@ -431,9 +470,12 @@ def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
         )
         if found is not None:
             return str(found)
+        from workflow.org import nota_dinas_pattern_problem
+
         year = instance.started_at.astimezone(ZoneInfo(unit.timezone)).year
-        pattern = next(
-            (u.nota_dinas_pattern for u in unit_chain(s, unit) if u.nota_dinas_pattern), DEFAULT_NOTA_DINAS_PATTERN
+        owner, pattern = next(
+            ((u.code, u.nota_dinas_pattern) for u in unit_chain(s, unit) if u.nota_dinas_pattern),
+            (None, DEFAULT_NOTA_DINAS_PATTERN),
         )
         last = s.scalar(
             select(func.max(DocumentNumber.seq)).where(
@@ -441,7 +483,17 @@ def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
             )
         )
         seq = (last or 0) + 1
-        number = pattern.format(seq=seq, unit_code=unit.unit_code or unit.code, year=year)
+        # A pattern stored before load-time validation (or written into the database by hand) is
+        # checked again: a bad one is the office's input to fix, never a crash.
+        problem = nota_dinas_pattern_problem(pattern)
+        try:
+            number = "" if problem else pattern.format(seq=seq, unit_code=unit.unit_code or unit.code, year=year)
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+            problem = f"cannot be filled: {type(exc).__name__}"
+        if not problem and len(number) > NOTA_DINAS_NUMBER_MAX:
+            problem = f"gives a number longer than {NOTA_DINAS_NUMBER_MAX} characters"
+        if problem:
+            raise InvalidInput(f"nota_dinas_pattern of unit {owner}: {problem}; fix it in the organisation file")
         s.add(
             DocumentNumber(
                 unit_id=unit.id, year=year, kind="nota_dinas", seq=seq, instance_id=instance_id, number=number,
