@@ -3,7 +3,7 @@
 Environment knobs:
 - BENCH_SCALE (default 1): the B3 province's size, 1 = 2,000 units on PostgreSQL (about
   1,000,000 task rows) and 400 on SQLite (about 200,000);
-- BENCH_ONLY (default all): a comma list such as `B1,B3`;
+- BENCH_ONLY (default all): a comma list such as `B1,B3` (B1-B5, B7);
 - BENCH_CYCLES (default 40): S4 cycles per database in B1 and B2;
 - BENCH_HTTP_SECONDS (default 30): the length of each B4 phase.
 """
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import b1_engine, b2_spiff, b3_scale, b4_http, b5_startup
+from bench import b1_engine, b2_spiff, b3_scale, b4_http, b5_startup, b7_documents
 from bench.common import ROOT, machine, postgres_server
 from workflow import schema
 from workflow.db import make_engine
@@ -44,7 +44,7 @@ def log(message: str) -> None:
 
 
 def run() -> dict[str, Any]:
-    only = {s.strip().upper() for s in os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,B5").split(",") if s.strip()}
+    only = {s.strip().upper() for s in os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,B5,B7").split(",") if s.strip()}
     scale = float(os.environ.get("BENCH_SCALE", "1"))
     cycles = int(os.environ.get("BENCH_CYCLES", "40"))
     http_seconds = float(os.environ.get("BENCH_HTTP_SECONDS", "30"))
@@ -88,6 +88,9 @@ def run() -> dict[str, Any]:
     if "B5" in only:
         log("B5: sakip serve ready, a fresh demo")
         bench["B5"] = b5_startup.bench()
+    if "B7" in only:
+        log("B7: the Laporan and bukti dukung of a cycle whose every row has a note at the limit")
+        bench["B7"] = b7_documents.bench()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     for entry in bench.values():
         entry["commit"] = info["commit"]
@@ -174,6 +177,16 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| B5 | a fresh `make demo` until it serves | **{r['demo_ready_s']} s** ({steps}) | reported | — |"
         )
+    if "B7" in b:
+        r = b["B7"]
+        kinds = (("laporan_pdf", "Laporan PDF"), ("laporan_docx", "Laporan DOCX"), ("bukti_pdf", "bukti PDF"))
+        for kind, what in kinds:
+            x, y = r["limit"][kind], r["short"][kind]
+            lines.append(
+                f"| B7 | {what}, every row's note at the limit ({r['note_max']:,} characters) | p50 {x['p50_ms']} "
+                f"ms, p95 **{x['p95_ms']} ms**; short notes p50 {y['p50_ms']} ms; ratio "
+                f"**{r['ratios_limit_to_short'][kind]:.2f}** | p95 < 1 s | {_met(x['p95_ms'] < 1000)} |"
+            )
     lines += ["", "## Notes", ""]
     lines += NOTES
     for kind, r in b.get("B3", {}).items():
@@ -204,6 +217,8 @@ NOTES = [
     "- B4: each of the 10 client threads is one demo user completing only its own tasks; the trivial endpoint is "
     "`/healthz` (one `SELECT`, the schema revision) on the same stack. Client and server share the 2 cores.",
     "- B5: the venv is installed already; `make demo` is timed as its steps run on a new SQLite database.",
+    "- B7: Kutorejo 2024-TW1 signed after one return, every realisasi note and the returned row's note at "
+    "`NOTE_MAX`; the same cycle with 20-character notes beside it in the same run (issue #13, finding 2).",
 ]
 
 

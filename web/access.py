@@ -6,13 +6,15 @@ authorization matrix test (generated from the route table) fails until then.
 
 A rule names the roles that may use the route. Holding one of them *somewhere* lets the request
 in; the view then checks the unit of the object it touches with `guard(unit_id)`, which
-applies the same rule to that unit (a Kecamatan's page is for its own people, and for the
-people of the Kabupaten above it where the rule says so).
+applies the same rule to that unit: a unit's work is for its own people holding the rule's
+roles. A rule with `above=True` (reading routes only) also lets in the monitoring roles
+(`MONITORING_ROLES`) held in a unit above it, as the Bagian Organisasi of the Kabupaten reads
+its Kecamatan's work; no other role of a unit above reads anything below it (`may_use`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +26,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC = "public"
 LOGGED_IN = "logged_in"
 
+# The roles that follow the units below their own (a Kabupaten's Bagian Organisasi and
+# Inspektorat over its Kecamatan): the only roles a unit above may read with. Everyone else at a
+# Kabupaten, its ASN included, reads no Kecamatan's work.
+MONITORING_ROLES: frozenset[str] = frozenset({"bag_organisasi", "inspektorat"})
+
+
+def may_use(held: Mapping[int, set[str]], chain: Sequence[int], roles: Iterable[str], above: bool) -> bool:
+    """The one rule: may someone holding HELD (unit id -> roles) use a route of ROLES on CHAIN[0]?
+
+    CHAIN is the object's unit followed by the units above it. In the object's own unit one of
+    ROLES is needed; with ABOVE, a monitoring role held in a unit above it is enough too.
+    """
+    if not chain:
+        return False
+    if held.get(chain[0], set()) & set(roles):
+        return True
+    return above and any(held.get(uid, set()) & MONITORING_ROLES for uid in chain[1:])
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -31,12 +51,13 @@ class Rule:
 
     kind: str
     roles: tuple[str, ...] = ()
-    above: bool = False  # holders of the roles in a unit *above* the object's unit may use it too
+    above: bool = False  # the monitoring roles of a unit *above* the object's unit may use it too (reads)
 
     def allows_anywhere(self, roles_held: set[str], is_admin: bool) -> bool:
         if self.kind in (PUBLIC, LOGGED_IN):
             return True
-        return ("admin" in self.roles and is_admin) or bool(roles_held & set(self.roles))
+        wanted = set(self.roles) | (MONITORING_ROLES if self.above else set())
+        return ("admin" in self.roles and is_admin) or bool(roles_held & wanted)
 
 
 RULES: dict[str, Rule] = {}
@@ -67,6 +88,11 @@ def register_rules(app: Any) -> None:
         found = getattr(view, "__sakip_rule__", None)
         if found is not None:
             RULES[endpoint] = found
+    # A unit above only ever reads: a route that changes anything never carries `above`.
+    for url_rule in app.url_map.iter_rules():
+        found = RULES.get(url_rule.endpoint)
+        if found is not None and found.above and (url_rule.methods or set()) - {"GET", "HEAD", "OPTIONS"}:
+            raise ValueError(f"{url_rule.endpoint}: above=True is for reading routes only")
     # Flask's own static route and the Bootstrap assets carry no secrets.
     for endpoint in app.view_functions:
         if endpoint == "static" or endpoint.endswith(".static"):
@@ -85,9 +111,8 @@ def guard(unit_id: int, roles: tuple[str, ...] | None = None) -> None:
     if current_user.is_admin:
         return
     found = current_rule()
-    wanted = set(roles if roles is not None else (found.roles if found else ()))
-    units: dict[int, set[str]] = g.sakip_units
-    chain: list[int] = g.sakip_chain(unit_id) if (found is not None and found.above) else [unit_id]
-    if any(units.get(uid, set()) & wanted for uid in chain):
+    wanted = roles if roles is not None else (found.roles if found else ())
+    above = found is not None and found.above
+    if may_use(g.sakip_units, g.sakip_chain(unit_id), wanted, above):
         return
     abort(403)

@@ -1,27 +1,34 @@
 """Administration: units, people, roles and Plt. periods; SOP versions; holidays and schedule.
 
 The organisation, the schedule and new SOP versions are files (the same YAML the command line
-loads); an upload is validated first and loads nothing when any line is wrong.
+loads); an upload is validated first and loads nothing when any line is wrong. An upload is
+at most 1 MB, is kept in a private temporary folder that is removed whatever happens, and only
+its first problems are shown, each cut short (flashed messages travel in the session cookie,
+which browsers limit to 4 kB).
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from web.access import rule
 from workflow.calendar import WorkCalendar
+from workflow.errors import WorkflowError
 from workflow.models import Cycle, Instance, Person, RoleAssignment, Unit
 from workflow.org import load_org, parse_org_file
 from workflow.schedule import load_schedule, parse_schedule_file
 from workflow.service import WorkflowService
 from workflow.sop import SopRegistry, parse_spec
-from workflow.yamlsource import SourceErrors
+from workflow.yamlsource import MAX_BYTES, SourceErrors
 
 bp = Blueprint("admin", __name__)
 
@@ -64,33 +71,70 @@ def index() -> Any:
     )  # fmt: skip
 
 
-def _upload_to_temp(suffix: str) -> Path | None:
+MAX_SHOWN = 20
+"""The most problems of one upload shown; the rest are counted."""
+MAX_MESSAGE = 200
+"""The longest problem shown, in characters."""
+MAX_TOTAL = 2000
+"""The most characters of problems shown for one upload."""
+
+
+def _upload_name() -> str:
+    """The uploaded file's own name (no folders), as the messages call it."""
+    upload = request.files.get("file")
+    name = Path((upload.filename if upload is not None else None) or "berkas.yaml").name or "berkas.yaml"
+    return _cut(name, 60)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextmanager
+def _uploaded_yaml() -> Iterator[Path | None]:
+    """The uploaded YAML in a private temporary folder, removed on the way out whatever happened;
+    None (with a message) when there is no file or it is larger than MAX_BYTES."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Pilih berkas YAML terlebih dahulu.", "danger")
-        return None
-    data = upload.read()
-    if len(data) > 1024 * 1024:
-        flash("Berkas terlalu besar (maksimum 1 MB).", "danger")
-        return None
-    handle = tempfile.NamedTemporaryFile(delete=False, suffix=suffix)
-    handle.write(data)
-    handle.close()
-    return Path(handle.name)
+        flash(_("Pilih berkas YAML terlebih dahulu."), "danger")
+        yield None
+        return
+    data = upload.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        flash(_("Berkas terlalu besar (maksimum %(mb)d MB).", mb=MAX_BYTES // (1024 * 1024)), "danger")
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="sakip-upload-") as folder:
+        path = Path(folder) / "upload.yaml"
+        path.write_bytes(data)
+        yield path
 
 
-def _report(exc: SourceErrors, path: Path) -> None:
-    """Flash each problem, naming the uploaded file rather than its temporary copy."""
-    name = Path(request.files["file"].filename or "berkas.yaml").name
-    for error in exc.errors[:20]:
-        flash(str(error).replace(str(path), name).replace(path.name, name), "danger")
+def _report(exc: SourceErrors) -> None:
+    """Flash the first problems, naming the uploaded file rather than its temporary copy."""
+    name = _upload_name()
+    shown = total = 0
+    for error in exc.errors[:MAX_SHOWN]:
+        text = _cut(f"{name}:{error.line}: {error.field}: {error.reason}", MAX_MESSAGE)
+        total += len(text)
+        if total > MAX_TOTAL:
+            break
+        flash(text, "danger")
+        shown += 1
+    if len(exc.errors) > shown:
+        flash(_("... dan %(count)d masalah lain.", count=len(exc.errors) - shown), "danger")
+
+
+def _refused(exc: WorkflowError) -> None:
+    flash(_cut(str(exc), MAX_MESSAGE), "danger")
 
 
 @bp.post("/org")
 @rule("admin")
 def org_upload() -> Any:
-    path = _upload_to_temp(".yaml")
-    if path is not None:
+    with _uploaded_yaml() as path:
+        if path is None:
+            return redirect(url_for("admin.index"))
         try:
             org = parse_org_file(path)
             with _service().db.unit_of_work() as uow:
@@ -98,28 +142,29 @@ def org_upload() -> Any:
                 uow.commit()
             flash(f"Organisasi dimuat: {summary.units} unit, {summary.people} orang.", "success")
         except SourceErrors as exc:
-            _report(exc, path)
-        finally:
-            path.unlink(missing_ok=True)
+            _report(exc)
+        except WorkflowError as exc:
+            _refused(exc)
     return redirect(url_for("admin.index"))
 
 
 @bp.post("/schedule")
 @rule("admin")
 def schedule_upload() -> Any:
-    path = _upload_to_temp(".yaml")
-    if path is not None:
+    with _uploaded_yaml() as path:
+        if path is None:
+            return redirect(url_for("admin.index"))
         try:
-            schedule = parse_schedule_file(path)
             service = _service()
+            schedule = parse_schedule_file(path, service.registry)
             with service.db.unit_of_work() as uow:
                 load_schedule(uow.session, schedule, service.calendars, service.clock())
                 uow.commit()
             flash("Jadwal dimuat.", "success")
         except SourceErrors as exc:
-            _report(exc, path)
-        finally:
-            path.unlink(missing_ok=True)
+            _report(exc)
+        except WorkflowError as exc:
+            _refused(exc)
     return redirect(url_for("admin.index"))
 
 
@@ -127,16 +172,16 @@ def schedule_upload() -> Any:
 @rule("admin")
 def sop_upload() -> Any:
     """Validate an SOP file; with `load`, save it as a new version in the SOP folder."""
-    path = _upload_to_temp(".yaml")
-    if path is None:
-        return redirect(url_for("admin.index"))
+    with _uploaded_yaml() as path:
+        if path is None:
+            return redirect(url_for("admin.index"))
+        try:
+            spec = parse_spec(path, _upload_name())
+        except SourceErrors as exc:
+            _report(exc)
+            return redirect(url_for("admin.index"))
+        data = path.read_bytes()
     service = _service()
-    try:
-        spec = parse_spec(path, request.files["file"].filename)
-    except SourceErrors as exc:
-        _report(exc, path)
-        path.unlink(missing_ok=True)
-        return redirect(url_for("admin.index"))
     try:
         existing = service.registry.get(spec.key, spec.version)
     except KeyError:
@@ -147,10 +192,9 @@ def sop_upload() -> Any:
         target = Path(current_app.config["SOP_DIR"]) / f"{spec.key}.v{spec.version}.yaml"
         try:
             with target.open("xb") as out:  # never over a file that exists, even one this worker missed
-                out.write(path.read_bytes())
+                out.write(data)
         except FileExistsError:
             flash(f"{target.name} sudah ada; simpan revisi sebagai versi {spec.version + 1}.", "danger")
-            path.unlink(missing_ok=True)
             return redirect(url_for("admin.index"))
         registry = SopRegistry.from_directory(Path(current_app.config["SOP_DIR"]))
         service.registry = registry
@@ -158,5 +202,4 @@ def sop_upload() -> Any:
         flash(f"{spec.key} versi {spec.version} dimuat. Instance yang sedang berjalan tetap pada versinya.", "success")
     else:
         flash(f"Berkas valid: {spec.key} versi {spec.version}, {len(spec.steps)} langkah.", "success")
-    path.unlink(missing_ok=True)
     return redirect(url_for("admin.index"))

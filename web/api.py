@@ -15,10 +15,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from web.access import rule
+from web.access import may_use, rule
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.models import ApiToken, Instance, Person, Task, Unit, unit_chain
 from workflow.org import holdings
+from workflow.roles import ROLES
 from workflow.service import WorkflowService
 from workflow.tokens import token_hash
 
@@ -124,10 +125,12 @@ def history(instance_id: int) -> Any:
         if instance is None:
             raise NotFound(f"unknown instance {instance_id}")
         person = service._person(uow.session, g.api_username)
-        units = {h.unit_id for h in holdings(uow.session, person.id, service.clock())}
-        parents = _chain(uow.session, instance.unit_id)
-        if not person.is_admin and not units & set(parents):
-            raise NotAllowed(f"user {g.api_username!r} has no role in the unit of instance {instance_id}")
+        held: dict[int, set[str]] = {}
+        for h in holdings(uow.session, person.id, service.clock()):
+            held.setdefault(h.unit_id, set()).add(h.role)
+        # The pages' rule for an instance: its own unit's people, and the monitoring roles above it.
+        if not person.is_admin and not may_use(held, _chain(uow.session, instance.unit_id), ROLES, above=True):
+            raise NotAllowed(f"user {g.api_username!r} may not read instance {instance_id}")
     return jsonify([e.as_json() for e in service.history(instance_id)])
 
 

@@ -1,12 +1,27 @@
 """Login, logout, language and the Plt. switch.
 
-Passwords are hashed by Werkzeug (scrypt). Failed logins are counted in the database per
-username and per address, so the limit holds across every web worker: after
-`MAX_FAILURES` failures in `WINDOW`, further attempts are refused until the window passes.
+Passwords are hashed by Werkzeug (scrypt). Login attempts are counted in the database, so the
+limits hold across every web worker. The decision and the record are one transaction, taken
+before the password is checked (`_admit`): an admitted attempt is committed as a failure, and a
+success then marks it ok. However many arrive at once, at most the limit of wrong passwords
+reach the check. The failures counted in `WINDOW`:
+
+- `MAX_FAILURES` per (username, address): one person's typos lock only that person there;
+- `MAX_FAILURES_PER_USER` per username from all addresses (against guessing from many
+  addresses), not applied at an address the user logged in from within `KNOWN_ADDRESS`, so
+  nobody elsewhere can lock a user out of their usual office;
+- `MAX_FAILURES_PER_ADDRESS` per address over all usernames, a higher ceiling, so a whole office
+  behind one NAT address keeps working while one address cannot try name after name.
+
+A session holds the person's `session_version` and the login time. It ends when the version no
+longer matches (bumped at logout, password change, deactivation and role removal: see
+`workflow.org.end_sessions`) or when `PERMANENT_SESSION_LIFETIME` (8 hours) has passed since
+login, however active the user was.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,13 +31,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from web.access import rule
 from workflow.models import LoginAttempt, Person
+from workflow.org import end_sessions
 from workflow.service import WorkflowService
 
 bp = Blueprint("auth", __name__)
@@ -30,11 +46,17 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = ""
 MAX_FAILURES = 5
+MAX_FAILURES_PER_USER = 20
 MAX_FAILURES_PER_ADDRESS = 50
+KNOWN_ADDRESS = timedelta(days=30)
 # Compared against when the username is unknown, so the answer takes as long as for a known one.
 _DUMMY_HASH = generate_password_hash("sakip-no-such-user")
 WINDOW = timedelta(minutes=15)
 LANGUAGES = ("id", "en")
+# Session keys: the person's session version and the login time (seconds since the epoch).
+SESSION_VERSION = "sakip_sv"
+LOGIN_AT = "sakip_login_at"
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", SESSION_VERSION, LOGIN_AT, "acting")
 
 
 @dataclass
@@ -59,11 +81,23 @@ def load_user(user_id: str) -> User | None:
         pid = int(user_id)
     except ValueError:
         return None
-    with _service().db.unit_of_work(readonly=True) as uow:
+    service = _service()
+    with service.db.unit_of_work(readonly=True) as uow:
         person = uow.session.get(Person, pid)
-        if person is None or not person.active or not person.password_hash:
+        if person is None or not person.active or not person.password_hash or not _current(person, service):
+            for key in _LOGIN_KEYS:  # the cookie's stale login goes; its CSRF token and language stay
+                session.pop(key, None)
             return None
         return User(person.id, person.username, person.name, person.is_admin)
+
+
+def _current(person: Person, service: WorkflowService) -> bool:
+    """The session was made at PERSON's current session version, less than the lifetime ago."""
+    version, login_at = session.get(SESSION_VERSION), session.get(LOGIN_AT)
+    if not isinstance(version, int) or version != person.session_version or not isinstance(login_at, int):
+        return False
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return service.clock().timestamp() - login_at < lifetime
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -75,26 +109,61 @@ def _client() -> str:
     return request.remote_addr or "-"
 
 
-def _locked(username: str) -> bool:
-    """Too many recent failures for this username from this address, or from this address at all.
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 64-bit key for pg_advisory_xact_lock, the same in every process."""
+    digest = hashlib.blake2b(f"sakip-login-{kind}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
-    Keyed on the pair, so nobody elsewhere can lock a user out; an address trying many usernames
-    is stopped by the wider per-address limit.
+
+def _admit(username: str) -> int | None:
+    """Decide and record in one transaction, before the password is checked.
+
+    None when a limit is reached (nothing is recorded: a refused attempt does not keep the lock
+    going); otherwise this attempt is committed as a failure, and its id returned. The attempts
+    of one username and those of one address decide one at a time, so each decision sees every
+    attempt admitted before it: on PostgreSQL behind two transaction-scoped advisory locks
+    (always the username's first, then the address's: no deadlock), on SQLite because a write
+    transaction holds the database's write lock from its start (BEGIN IMMEDIATE). The counts run
+    after the locks are taken, each statement seeing what was committed before it (READ COMMITTED).
     """
     service = _service()
-    since = service.clock() - WINDOW
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        recent = (LoginAttempt.ok.is_(False), LoginAttempt.at >= since, LoginAttempt.address == _client())
-        pair = s.scalar(select(func.count(LoginAttempt.id)).where(*recent, LoginAttempt.username == username))
-        address = s.scalar(select(func.count(LoginAttempt.id)).where(*recent))
-        return int(pair or 0) >= MAX_FAILURES or int(address or 0) >= MAX_FAILURES_PER_ADDRESS
-
-
-def _record(username: str, ok: bool) -> None:
-    service = _service()
+    now = service.clock()
+    address = _client()[:64]
     with service.db.unit_of_work() as uow:
-        uow.session.add(LoginAttempt(username=username[:64], address=_client()[:64], at=service.clock(), ok=ok))
+        s = uow.session
+        if service.db.dialect == "postgresql":
+            s.execute(select(func.pg_advisory_xact_lock(_lock_key("user", username))))
+            s.execute(select(func.pg_advisory_xact_lock(_lock_key("address", address))))
+
+        def failures(*where: Any) -> int:
+            recent = (LoginAttempt.ok.is_(False), LoginAttempt.at >= now - WINDOW)
+            return int(s.scalar(select(func.count(LoginAttempt.id)).where(*recent, *where)) or 0)
+
+        known_address = s.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.ok.is_(True),
+                LoginAttempt.username == username,
+                LoginAttempt.address == address,
+                LoginAttempt.at >= now - KNOWN_ADDRESS,
+            )
+            .limit(1)
+        )
+        if (
+            failures(LoginAttempt.username == username, LoginAttempt.address == address) >= MAX_FAILURES
+            or failures(LoginAttempt.address == address) >= MAX_FAILURES_PER_ADDRESS
+            or (known_address is None and failures(LoginAttempt.username == username) >= MAX_FAILURES_PER_USER)
+        ):
+            return None
+        attempt = LoginAttempt(username=username, address=address, at=now, ok=False)
+        s.add(attempt)
+        uow.commit()
+        return attempt.id
+
+
+def _succeeded(attempt_id: int) -> None:
+    with _service().db.unit_of_work() as uow:
+        uow.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(ok=True))
         uow.commit()
 
 
@@ -137,16 +206,19 @@ def login() -> Any:
     status = 200
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if _locked(username):
+        attempt_id = _admit(username)
+        if attempt_id is None:
             flash(_("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit."), "danger")
             status = 429
         else:
             person = check_login(username, form.password.data)
-            _record(username, person is not None)
             if person is not None:
+                _succeeded(attempt_id)
                 session.clear()
                 login_user(User(person.id, person.username, person.name, person.is_admin), remember=False)
                 session.permanent = True
+                session[SESSION_VERSION] = person.session_version
+                session[LOGIN_AT] = int(_service().clock().timestamp())
                 return redirect(_safe_next(request.args.get("next")))
             flash(_("Nama pengguna atau kata sandi salah."), "danger")
             status = 401
@@ -158,8 +230,14 @@ def login() -> Any:
 @bp.post("/logout")
 @rule(logged_in=True)
 def logout() -> Any:
+    """End this session and, server-side, every other session of the user (a copied or replayed
+    cookie included): the person's session version is bumped."""
+    person_id = int(current_user.id)
     logout_user()
     session.clear()
+    with _service().db.unit_of_work() as uow:
+        end_sessions(uow.session, [person_id])
+        uow.commit()
     return redirect(url_for("auth.login"))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask import Flask, session
 
+from workflow.limits import NOTE_MAX
 from workflow.localtime import waktu_lokal
 
 
@@ -47,3 +48,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = tanggal
     app.jinja_env.filters["angka"] = angka
     app.jinja_env.globals["due_class"] = due_class
+    app.jinja_env.globals["NOTE_MAX"] = NOTE_MAX

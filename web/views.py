@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from flask import (
@@ -26,12 +27,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from web.access import guard, rule
+from web.access import MONITORING_ROLES, guard, may_use, rule
 from web.messages import action_word, localise
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.evidence import stored_path
 from workflow.flowchart import flowchart_svg
+from workflow.indicators import IndicatorError, parse_period
 from workflow.insight import dashboard_data, overview_data
+from workflow.limits import NOTE_MAX, SHORT_MAX
 from workflow.models import (
     AuditEvent,
     DocumentVersion,
@@ -55,9 +58,12 @@ from workflow.sop import StepKind
 bp = Blueprint("main", __name__)
 ALL_ROLES = (
     "camat", "sekcam", "kasubag_ppk", "staf_perencanaan", "kasi", "tim_sakip", "asn", "pengadministrasi",
-    "bag_organisasi", "admin",
+    "bag_organisasi", "inspektorat", "admin",
 )  # fmt: skip
-MONITOR_ROLES = ("tim_sakip", "sekcam", "camat", "kasubag_ppk", "bag_organisasi", "admin")
+# Who follows a unit's data collection (tracker, Kertas Kerja, anyone's Format): these roles in
+# the unit itself; from a unit above, only its MONITORING_ROLES (web/access.py).
+MONITOR_ROLES = ("tim_sakip", "sekcam", "camat", "kasubag_ppk", "bag_organisasi", "inspektorat", "admin")
+MAX_PAGE = 10_000  # pages of 20 tasks: far more than any box holds, and an OFFSET every database takes
 
 
 def _service() -> WorkflowService:
@@ -86,7 +92,7 @@ def _fail(exc: WorkflowError) -> None:
 @rule(logged_in=True)
 def home() -> Any:
     box = request.args.get("box")
-    page = request.args.get("page", 1, type=int) or 1
+    page = _page_arg()
     service = _service()
     acting = bool(g.sakip_acting)
     per_page = current_app.config["PER_PAGE"]
@@ -107,13 +113,25 @@ def home() -> Any:
     )  # fmt: skip
 
 
+def _page_arg() -> int:
+    """The `page` query parameter: a whole number from 1 to MAX_PAGE (1 when absent); 400 otherwise."""
+    raw = request.args.get("page", "")
+    if raw == "":
+        return 1
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, description=_("halaman: harus bilangan bulat dari 1 sampai %(max)d", max=MAX_PAGE))
+    return int(raw)
+
+
 def _links(held: list[dict[str, Any]], monitored: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The overview for the Bagian Organisasi; the dashboard of each year the user's unit has cycles in."""
-    links = [
-        (_("Ringkasan") + f" {p['unit_name']}", url_for("main.overview", kabupaten=p["unit"]))
-        for p in held
-        if p["role"] == "bag_organisasi"
-    ]
+    """The overview for the Kabupaten's monitoring roles; the dashboard of each year the user's unit has cycles in."""
+    links = list(
+        dict.fromkeys(
+            (_("Ringkasan") + f" {p['unit_name']}", url_for("main.overview", kabupaten=p["unit"]))
+            for p in held
+            if p["role"] in MONITORING_ROLES
+        )
+    )
     seen = set()
     for m in monitored:
         key = (m["unit"], m["period"][:4])
@@ -165,13 +183,11 @@ def _task_context(task_id: int) -> tuple[Task, Instance, Any, Any]:
 
 
 def _may_act(task: Task) -> bool:
-    """Whether the user may act on TASK now: a holder of its position, and one acting as Plt.
-    only while switched to act in it (the switch in the header)."""
-    if current_user.username not in _service().candidates(task.id):
-        return False
-    if g.sakip_acting:
-        return True
-    return task.role in g.sakip_units.get(task.unit_id, set())
+    """Whether the user may act on TASK now, by the service's one rule for the page, the API and the
+    CLI (`holding_for_task`): a holder of its position, definitive or Plt.; the action through a
+    Plt. holding is recorded as such. The Plt. switch in the header only chooses which tasks the
+    inbox shows."""
+    return current_user.username in _service().candidates(task.id)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -313,7 +329,9 @@ def realisasi(task_id: int) -> Any:
     except WorkflowError as exc:
         if isinstance(exc, NotAllowed):
             abort(403)
-        session["entry_error"] = {"code": code, "message": localise(str(exc)), "form": request.form.to_dict()}
+        # Kept in the session cookie to show the typed values again: never more than a note's length each.
+        typed = {key: value[:NOTE_MAX] for key, value in list(request.form.items())[:20]}
+        session["entry_error"] = {"code": code[:SHORT_MAX], "message": localise(str(exc))[:500], "form": typed}
         return redirect(url_for("main.task", task_id=task_id) + f"#row-{code}")
     capaian = f" Capaian {result['capaian']}%." if result["capaian"] else ""
     flash(_("Realisasi %(code)s tersimpan.", code=code) + capaian, "success")
@@ -321,7 +339,7 @@ def realisasi(task_id: int) -> Any:
 
 
 @bp.get("/evidence/<int:evidence_id>")
-@rule(*ALL_ROLES)
+@rule(*ALL_ROLES, above=True)
 def evidence(evidence_id: int) -> Any:
     with _service().db.unit_of_work(readonly=True) as uow:
         item = uow.session.get(Evidence, evidence_id)
@@ -334,6 +352,8 @@ def evidence(evidence_id: int) -> Any:
     path = stored_path(current_app.config["UPLOADS"], sha)
     if not path.exists():
         abort(404)
+    # The name as uploaded, without what a header cannot hold (one stored before uploads refused it).
+    name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
     return send_file(io.BytesIO(path.read_bytes()), mimetype=ctype, as_attachment=True, download_name=name)
 
 
@@ -380,9 +400,9 @@ def instance(instance_id: int) -> Any:
     # leaders may give them to someone who holds it.
     stuck = service.stuck_tasks(instance_id)
     may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & {"camat", "sekcam"})
-    may_monitor = current_user.is_admin or any(
-        g.sakip_units.get(uid, set()) & set(MONITOR_ROLES) for uid in g.sakip_chain(found.unit_id)
-    )  # the tracker and the Kertas Kerja
+    may_monitor = current_user.is_admin or may_use(
+        g.sakip_units, g.sakip_chain(found.unit_id), MONITOR_ROLES, above=True
+    )  # the tracker and the Kertas Kerja (their own rule)
     return render_template(
         "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
         signatures=signatures, versions=versions, current_hash=current_hash, stuck=stuck,
@@ -418,7 +438,7 @@ def sop_bpmn(key: str, version: int) -> Any:
     except KeyError:
         abort(404)
     response = Response(export_bpmn(spec), mimetype="application/xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{key}.v{version}.bpmn"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_download_name(spec.key)}.v{spec.version}.bpmn"'
     return response
 
 
@@ -470,18 +490,36 @@ def format_document(unit_code: str, period: str, username: str, fmt: str) -> Any
 
     unit_id = _unit_id(unit_code)
     guard(unit_id, None if username == current_user.username else MONITOR_ROLES)
+    period = _triwulan_arg(period)
+    if not period:
+        return redirect(url_for("main.home"))
     try:
         data = format_checklist(_service(), unit_code, period, username)
     except WorkflowError as exc:
         _fail(exc)
         return redirect(url_for("main.home"))
-    name = f"format-data-kinerja-{unit_code}-{period}-{username}"
+    name = _download_name(f"format-data-kinerja-{unit_code}-{period}-{username}")
     if fmt == "pdf":
         return _document(format_pdf(data), fmt, name)
     buffer = io.BytesIO()
     format_xlsx(data, buffer)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx", mimetype=XLSX)
+
+
+def _triwulan_arg(period: str) -> str:
+    """A triwulan from the URL, rebuilt from its parts (`2024-TW1`); "" with a notice when it is none."""
+    try:
+        year, quarter = parse_period(period)
+    except IndicatorError as exc:
+        flash(localise(str(exc)), "danger")
+        return ""
+    return f"{year:04d}-TW{quarter}"
+
+
+def _download_name(name: str) -> str:
+    """A file name for Content-Disposition: letters, digits, '.', '-' and '_' only (never raw URL text)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:150] or "dokumen"
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -493,7 +531,7 @@ def _document(rendered: Any, fmt: str, name: str) -> Response:
         response = Response(rendered.docx(), mimetype=DOCX)
     else:
         response = Response(rendered.pdf(), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_download_name(name)}.{fmt}"'
     return response
 
 
@@ -549,10 +587,14 @@ def remind(instance_id: int) -> Any:
                 body="Mohon lengkapi realisasi: " + (", ".join(owed) if owed else "periksa tugas Anda"),
             )
         )  # fmt: skip
+        # Definitive holdings come first: a Plt. Tim SAKIP's reminder is recorded as acting for it.
+        held = next((h for h in holdings(s, int(current_user.id), now)
+                     if h.unit_id == found.unit_id and h.role == "tim_sakip"), None)  # fmt: skip
         s.add(
             AuditEvent(
                 instance_id=instance_id, task_id=None, at=now, actor_id=int(current_user.id),
-                actor=current_user.username, role="tim_sakip", acting_for=None, action="remind", step_id=None,
+                actor=current_user.username, role=held.position if held else "admin",
+                acting_for=held.position if held and held.acting else None, action="remind", step_id=None,
                 note=f"pengingat kepada {username}", from_state=found.state, to_state=found.state,
             )
         )  # fmt: skip
@@ -566,6 +608,9 @@ def remind(instance_id: int) -> Any:
 def rekap(unit_code: str, period: str) -> Any:
     unit_id = _unit_id(unit_code)
     guard(unit_id)
+    period = _triwulan_arg(period)
+    if not period:
+        return redirect(url_for("main.home"))
     try:
         data = _perf().rekap(unit_code, period)
     except WorkflowError as exc:
@@ -577,8 +622,8 @@ def rekap(unit_code: str, period: str) -> Any:
         buffer = io.BytesIO()
         write_rekap_xlsx(data, buffer)  # type: ignore[arg-type]
         buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"kertas-kerja-{unit_code}-{period}.xlsx",
-                         mimetype=XLSX)  # fmt: skip
+        name = _download_name(f"kertas-kerja-{unit_code}-{period}")
+        return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx", mimetype=XLSX)
     return render_template("rekap.html", data=data)
 
 
@@ -591,7 +636,7 @@ def _unit_id(code: str) -> int:
 
 
 @bp.get("/overview/<kabupaten>")
-@rule("bag_organisasi", "admin")
+@rule(*sorted(MONITORING_ROLES), "admin")
 def overview(kabupaten: str) -> Any:
     guard(_unit_id(kabupaten))
     data = overview_data(_service(), kabupaten)

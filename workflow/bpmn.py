@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
+from workflow.plaintext import xml_safe
 from workflow.sop import SopSpec, StepKind, StepSpec
 from workflow.waktu import Waktu, WaktuUnit
 
@@ -211,9 +212,23 @@ def export_bpmn(spec: SopSpec) -> bytes:
         flow(gateway, task_id(spec.step(back_to)), 'keputusan == "return"', "dikembalikan", is_return=True)
     _add_incoming_outgoing(process)
     _diagram(definitions, spec, pid, boxes, edges, len(spec.roles), column)
+    _drop_non_xml(definitions)
     ET.indent(definitions)
     xml: bytes = ET.tostring(definitions, encoding="utf-8", xml_declaration=True)
     return xml
+
+
+def _drop_non_xml(root: ET.Element) -> None:
+    """Remove from every text and attribute the characters XML 1.0 cannot hold (ElementTree would
+    write them as they are, and the file would not parse). The loader refuses them in a definition;
+    this keeps the export well-formed whatever reached it."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_safe(element.text)
+        if element.tail:
+            element.tail = xml_safe(element.tail)
+        for name, value in element.attrib.items():
+            element.set(name, xml_safe(value))
 
 
 def _add_incoming_outgoing(process: ET.Element) -> None:

@@ -802,7 +802,31 @@ def user_password(username: str, password: str, db_url: str | None) -> None:
     if len(password) < 8:
         raise InvalidInput("password: at least 8 characters")
     set_password(Context(db_url).service(), username, password)
-    click.echo(f"password set for {username}")
+    click.echo(f"password set for {username}; their web sessions are ended")
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@db_option
+@handles_errors
+def user_deactivate(username: str, db_url: str | None) -> None:
+    """Deactivate USERNAME: no more logins, and every web session of theirs ends."""
+    from workflow.tokens import deactivate
+
+    deactivate(Context(db_url).service(), username)
+    click.echo(f"deactivated {username}; their web sessions are ended")
+
+
+@user_group.command("activate")
+@click.argument("username")
+@db_option
+@handles_errors
+def user_activate(username: str, db_url: str | None) -> None:
+    """Let a deactivated USERNAME log in again."""
+    from workflow.tokens import activate
+
+    activate(Context(db_url).service(), username)
+    click.echo(f"activated {username}")
 
 
 @main.group("doc")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from workflow.config import PROJECT_ROOT
 from workflow.errors import InvalidInput
+from workflow.plaintext import control_problem
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 ALLOWED = {
@@ -59,6 +60,8 @@ def check_upload(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES)
     field = f"bukti dukung {name!r}"
     if not name:
         raise InvalidInput("bukti dukung: nama berkas kosong")
+    if control_problem(name) is not None:  # it names the download: a header holds no control character
+        raise InvalidInput(f"{field}: nama berkas memuat karakter kendali")
     if not data:
         raise InvalidInput(f"{field}: berkas kosong")
     if len(data) > max_bytes:

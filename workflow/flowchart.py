@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+from workflow.plaintext import xml_safe
 from workflow.sop import SopSpec, StepKind
 
 COL_W = 150
@@ -33,7 +34,8 @@ def _lines(text: str, width: int) -> list[str]:
 def _text(x: float, y: float, lines: list[str], size: int = 11, anchor: str = "middle", weight: str = "") -> str:
     start = y - (len(lines) - 1) * (size + 2) / 2
     spans = "".join(
-        f'<tspan x="{x:.0f}" y="{start + i * (size + 2):.0f}">{escape(line)}</tspan>' for i, line in enumerate(lines)
+        f'<tspan x="{x:.0f}" y="{start + i * (size + 2):.0f}">{escape(xml_safe(line))}</tspan>'
+        for i, line in enumerate(lines)
     )
     bold = f' font-weight="{weight}"' if weight else ""
     return f'<text font-size="{size}" text-anchor="{anchor}" dominant-baseline="middle"{bold}>{spans}</text>'
@@ -49,7 +51,7 @@ def flowchart_svg(spec: SopSpec, done: Iterable[str] = (), current: str | None =
     height = top + ROW_H * len(spec.steps) + 16
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label={quoteattr("Bagan alur " + spec.nama)} font-family="sans-serif">',
+        f'role="img" aria-label={quoteattr(xml_safe("Bagan alur " + spec.nama))} font-family="sans-serif">',
         "<defs><marker id='arrow' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='7' markerHeight='7' "
         "orient='auto-start-reverse'><path d='M0,0 L10,5 L0,10 z' fill='#333'/></marker></defs>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',

@@ -43,7 +43,7 @@ TARGET_KIND_LABELS = {
     "rencana_aksi": "Rencana Aksi",
 }
 QUARTERS = (1, 2, 3, 4)
-_PERIOD = re.compile(r"^(\d{4})-TW([1-4])$")
+_PERIOD = re.compile(r"([0-9]{4})-TW([1-4])")  # whole text only (fullmatch): `$` would pass "2024-TW1\n"
 _PLACES = Decimal("0.01")
 
 
@@ -52,10 +52,14 @@ class IndicatorError(ValueError):
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """`2024-TW3` -> (2024, 3); IndicatorError otherwise."""
-    match = _PERIOD.match(period.strip())
+    """`2024-TW3` -> (2024, 3); IndicatorError otherwise.
+
+    The whole text must be the period, nothing around it: callers go on to use the text they
+    gave (in queries, file names and headers), so it must be exactly what was checked."""
+    match = _PERIOD.fullmatch(period)
     if not match:
-        raise IndicatorError(f"period: {period!r} harus berbentuk TAHUN-TWn, misalnya 2024-TW1")
+        shown = period if len(period) <= 40 else period[:40] + "…"
+        raise IndicatorError(f"period: {shown!r} harus berbentuk TAHUN-TWn, misalnya 2024-TW1")
     return int(match.group(1)), int(match.group(2))
 
 

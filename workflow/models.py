@@ -92,6 +92,9 @@ class Person(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Kept in each web session at login; bumped (org.end_sessions) at logout, password change,
+    # deactivation and role removal, which ends every session made before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RoleAssignment(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,19 +11,58 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflow.capaian import POLICIES
+from workflow.limits import NAME_MAX, SHORT_MAX, too_long
 from workflow.models import Person, RoleAssignment, Unit
+from workflow.plaintext import control_problem, shown
 from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, position_key
 from workflow.unitcalendar import validate_calendar
 from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
 
 UNIT_KINDS = ("provinsi", "kabupaten", "kecamatan", "perangkat_daerah")
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
-_USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]*$")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Matched against the whole text (fullmatch): `$` would also pass a trailing newline.
+_CODE_RE = re.compile(r"[a-z][a-z0-9_-]*")
+_USERNAME_RE = re.compile(r"[a-z][a-z0-9._-]*")
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NOTA_DINAS_FIELDS = ("seq", "unit_code", "year")
+NOTA_DINAS_PATTERN_MAX = 100  # units.nota_dinas_pattern
+_WIDTH_RE = re.compile(r"0?[1-9]")  # a width of 1 to 9, optionally zero-padded: {seq:03}
+
+
+def nota_dinas_pattern_problem(pattern: str) -> str | None:
+    """Why PATTERN cannot number a Nota Dinas, or None when it can.
+
+    A pattern is text with the fields {seq}, {unit_code} and {year} (seq required); seq and
+    year may have a small width (`{seq:03}`). Anything else str.format understands (another
+    field, an attribute or index, a conversion, any other format spec) is refused: it would fail,
+    or print what it should not, when a number is given.
+    """
+    if len(pattern) > NOTA_DINAS_PATTERN_MAX:
+        return f"longer than {NOTA_DINAS_PATTERN_MAX} characters"
+    problem = control_problem(pattern)
+    if problem is not None:
+        return problem
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        return f"is not a pattern ({exc}); write a brace that is text as {{{{ or }}}}"
+    used: set[str] = set()
+    for _literal, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in NOTA_DINAS_FIELDS:
+            return f"unknown field {{{field}}}; use only {{seq}}, {{unit_code}} and {{year}}"
+        if conversion is not None:
+            return f"{{{field}!{conversion}}}: a conversion is not allowed"
+        if spec and (field == "unit_code" or not _WIDTH_RE.fullmatch(spec)):
+            return f"{{{field}:{spec}}}: only seq and year take a format, a width of 1 to 9 such as {{seq:03}}"
+        used.add(field)
+    if "seq" not in used:
+        return "must contain {seq}; it may also use {unit_code} and {year}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,14 @@ class LoadSummary:
     assignments: int
 
 
+# The longest text each field takes (the database column's length); any other text NAME_MAX.
+TEXT_LIMITS = {
+    "code": 64, "name": NAME_MAX, "kind": 32, "parent": 64, "timezone": 64, "unit_code": 32,
+    "capaian_policy": 32, "nota_dinas_pattern": 1000, "username": SHORT_MAX, "nip": 32, "pangkat": 100,
+    "email": 200, "role": 32, "seksi": 32,
+}  # fmt: skip
+
+
 def _text(errors: list[SourceError], file: str, m: LineDict, key: str, path: str, required: bool) -> str | None:
     value = m.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -81,7 +129,25 @@ def _text(errors: list[SourceError], file: str, m: LineDict, key: str, path: str
     if isinstance(value, bool) or not isinstance(value, str | int):
         errors.append(SourceError(file, m.line_of(key), path, "must be text"))
         return None
-    return str(value).strip()
+    text = str(value).strip()
+    # every text of this file is one line, and fits the column it is stored in
+    problem = control_problem(text) or too_long(text, TEXT_LIMITS.get(key, NAME_MAX))
+    if problem is not None:
+        errors.append(SourceError(file, m.line_of(key), path, problem))
+        return None
+    return text
+
+
+def _control_problems(value: Any) -> list[str]:
+    """The control characters in every text (keys included) of a nested value, one reason each."""
+    if isinstance(value, str):
+        problem = control_problem(value)
+        return [f"{value!r} {problem}"] if problem else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _control_problems(str(k)) + _control_problems(v)]
+    if isinstance(value, list):
+        return [p for item in value for p in _control_problems(item)]
+    return []
 
 
 def _date(errors: list[SourceError], file: str, m: LineDict, key: str, path: str) -> date | None:
@@ -100,7 +166,7 @@ def _date(errors: list[SourceError], file: str, m: LineDict, key: str, path: str
 def _unknown(errors: list[SourceError], file: str, m: LineDict, allowed: set[str], path: str) -> None:
     for key in m:
         if key not in allowed:
-            errors.append(SourceError(file, m.line_of(key), f"{path}.{key}", "unknown field"))
+            errors.append(SourceError(file, m.line_of(key), f"{path}.{shown(key)}", "unknown field"))
 
 
 def parse_org_file(file_path: Path) -> OrgFile:
@@ -144,8 +210,9 @@ def parse_org_file(file_path: Path) -> OrgFile:
         calendar: dict[str, Any] | None = None
         if raw.get("calendar") is not None:
             calendar, problems = validate_calendar(raw["calendar"])
+            problems += [("calendar", reason) for reason in _control_problems(calendar)]
             for field, reason in problems:
-                errors.append(SourceError(file, raw.line_of("calendar"), f"{path}.{field}", reason))
+                errors.append(SourceError(file, raw.line_of("calendar"), f"{path}.{shown(field)}", reason))
         code = _text(errors, file, raw, "code", f"{path}.code", True)
         name = _text(errors, file, raw, "name", f"{path}.name", True)
         kind = _text(errors, file, raw, "kind", f"{path}.kind", True)
@@ -154,13 +221,9 @@ def parse_org_file(file_path: Path) -> OrgFile:
         unit_code = _text(errors, file, raw, "unit_code", f"{path}.unit_code", False)
         policy = _text(errors, file, raw, "capaian_policy", f"{path}.capaian_policy", False)
         pattern = _text(errors, file, raw, "nota_dinas_pattern", f"{path}.nota_dinas_pattern", False)
-        if pattern is not None and "{seq}" not in pattern:
-            errors.append(
-                SourceError(
-                    file, raw.line_of("nota_dinas_pattern"), f"{path}.nota_dinas_pattern",
-                    "must contain {seq}; it may also use {unit_code} and {year}",
-                )
-            )  # fmt: skip
+        problem = nota_dinas_pattern_problem(pattern) if pattern is not None else None
+        if problem is not None:
+            errors.append(SourceError(file, raw.line_of("nota_dinas_pattern"), f"{path}.nota_dinas_pattern", problem))
         if policy is not None and policy not in POLICIES:
             errors.append(
                 SourceError(
@@ -168,7 +231,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
                     f"must be one of {', '.join(sorted(POLICIES))}",
                 )
             )  # fmt: skip
-        if code is not None and not _CODE_RE.match(code):
+        if code is not None and not _CODE_RE.fullmatch(code):
             errors.append(
                 SourceError(file, raw.line_of("code"), f"{path}.code", "must be lower-case letters, digits, - or _")
             )
@@ -207,7 +270,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
         _unknown(errors, file, raw, {"username", "name", "nip", "pangkat", "email", "admin", "roles"}, path)
         username = _text(errors, file, raw, "username", f"{path}.username", True)
         name = _text(errors, file, raw, "name", f"{path}.name", True)
-        if username is not None and not _USERNAME_RE.match(username):
+        if username is not None and not _USERNAME_RE.fullmatch(username):
             errors.append(
                 SourceError(
                     file,
@@ -223,17 +286,11 @@ def parse_org_file(file_path: Path) -> OrgFile:
             )
             username = None
         email = _text(errors, file, raw, "email", f"{path}.email", False)
-        if email is not None and not _EMAIL_RE.match(email):
+        if email is not None and not _EMAIL_RE.fullmatch(email):
             errors.append(
                 SourceError(file, raw.line_of("email"), f"{path}.email", f"{email!r} is not an email address")
             )
             email = None
-        for field, limit in (("username", 64), ("name", 200), ("nip", 32), ("pangkat", 100), ("email", 200)):
-            value = raw.get(field)
-            if isinstance(value, str) and len(value) > limit:
-                errors.append(
-                    SourceError(file, raw.line_of(field), f"{path}.{field}", f"longer than {limit} characters")
-                )
         admin = raw.get("admin", False)
         if not isinstance(admin, bool):
             errors.append(SourceError(file, raw.line_of("admin"), f"{path}.admin", "must be true or false"))
@@ -345,10 +402,17 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
         person.nip = pspec.nip
         person.pangkat = pspec.pangkat
         person.email = pspec.email
+        lost_admin = bool(person.is_admin) and not pspec.is_admin
         person.is_admin = pspec.is_admin
         session.flush()
+        kept = {(by_code[a.unit].id, a.role, a.seksi, a.acting, a.valid_from, a.valid_to) for a in pspec.assignments}
+        removed = False
         for old in session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person.id)):
+            removed |= (old.unit_id, old.role, old.seksi, bool(old.acting), old.valid_from, old.valid_to) not in kept
             session.delete(old)
+        if removed or lost_admin:
+            # A role taken away (or cut short) ends the person's web sessions, in this transaction.
+            end_sessions(session, [person.id])
         for a in pspec.assignments:
             session.add(
                 RoleAssignment(
@@ -364,6 +428,22 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
             count += 1
     session.flush()
     return LoadSummary(units=len(org.units), people=len(org.people), assignments=count)
+
+
+def end_sessions(session: Session, person_ids: Iterable[int]) -> None:
+    """Bump the session version of these people: each web session made before ends at its next request.
+
+    Called at logout, password change, deactivation and role removal, in the transaction that
+    makes the change, so the change and the end of the sessions commit together.
+    """
+    ids = list(person_ids)
+    if ids:
+        session.execute(
+            update(Person)
+            .where(Person.id.in_(ids))
+            .values(session_version=Person.session_version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 @dataclass(frozen=True)

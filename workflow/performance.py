@@ -34,6 +34,7 @@ from workflow.indicators import (
     ratio_value,
     read_value,
 )
+from workflow.limits import NUMBER_MAX, free_text, too_long
 from workflow.models import (
     AuditEvent,
     Evidence,
@@ -71,7 +72,7 @@ from workflow.perfdata import (
     value_of,
 )
 from workflow.rekap import build_rekap
-from workflow.service import DONE, OPEN, WorkflowService, iso, may_take, utcnow
+from workflow.service import DONE, OPEN, WorkflowService, holding_for_task, iso, may_take, utcnow
 from workflow.sop import SopRegistry
 
 # Who may switch a cycle's target version: the Tim SAKIP prepares the measurement, the sekcam and
@@ -124,6 +125,11 @@ class PerformanceService:
 
     def submit(self, sub: Submission) -> dict[str, Any]:
         """Enter (or correct) one realisasi inside the user's open data-entry task."""
+        free_text("catatan", sub.note)  # refused before any upload is stored
+        for label, raw in (("nilai", sub.value), ("pembilang", sub.numerator), ("penyebut", sub.denominator)):
+            problem = too_long(raw, NUMBER_MAX) if raw is not None else None
+            if problem is not None:
+                raise InvalidInput(f"{label}: {problem}")
         try:
             year, quarter = parse_period(sub.period)
         except IndicatorError as exc:
@@ -198,7 +204,7 @@ class PerformanceService:
                     row.value = value.grade if value.grade is not None else canonical(value.number or Decimal(0))
                 row.pending = value is None
                 row.source_period = sub.source_period
-                row.note = (sub.note or "").strip() or None
+                row.note = free_text("catatan", sub.note)
                 row.status = DIKIRIM
                 row.return_note = None
                 row.entered_by_id = person.id
@@ -218,9 +224,7 @@ class PerformanceService:
                             size=item.size, sha256=item.sha256, uploaded_by_id=person.id, uploaded_at=now,
                         )
                     )  # fmt: skip
-                holding = next(
-                    (h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id and h.role == task.role), None
-                )
+                holding = holding_for_task(s, person, task, now)  # the same rule as for actions
                 # The audit note is Indonesian text, so its numbers are written the Indonesian way.
                 summary = (
                     f"{indicator.code} {sub.period}: "
@@ -238,7 +242,7 @@ class PerformanceService:
                 s.add(
                     AuditEvent(
                         instance_id=instance.id, task_id=task.id, at=now, actor_id=person.id, actor=person.username,
-                        role=task.role, acting_for=holding.position if holding and holding.acting else None,
+                        role=task.role, acting_for=holding.position if holding.acting else None,
                         action="realisasi", step_id=task.step_id, note=summary,
                         from_state=instance.state, to_state=instance.state,
                     )
@@ -363,7 +367,8 @@ class PerformanceService:
         """Switch INSTANCE_ID to another target version (e.g. the PK Perubahan): audited, re-measured."""
         if kind not in TARGET_KINDS or kind == "rencana_aksi":
             raise InvalidInput("set: pilih renstra, pk atau pk_perubahan")
-        if not (note or "").strip():
+        note = free_text("note", note)
+        if not note:
             raise InvalidInput("note: tuliskan dasar perpindahan target (misalnya PK Perubahan yang ditandatangani)")
         now = self.clock()
         with self.db.unit_of_work() as uow:

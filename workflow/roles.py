@@ -11,8 +11,10 @@ ROLES: dict[str, str] = {
     "tim_sakip": "Tim SAKIP",
     "asn": "ASN Internal",
     "pengadministrasi": "Pengadministrasi Program dan Perencanaan",
-    # At the Kabupaten: the Bagian Organisasi Setda, which follows every Kecamatan's progress.
+    # At the Kabupaten: the Bagian Organisasi Setda, which follows every Kecamatan's progress,
+    # and the Inspektorat, which reviews and evaluates their SAKIP (web/access.py MONITORING_ROLES).
     "bag_organisasi": "Bagian Organisasi",
+    "inspektorat": "Inspektorat",
 }
 
 SEKSI: dict[str, str] = {

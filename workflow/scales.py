@@ -65,9 +65,9 @@ def _decimal(value: object) -> Decimal | None:
 @cache
 def load_scale(name: str) -> Scale:
     """The scale NAME (`ikm`, `sakip`, `ip-asn`, `capaian`); KeyError if there is none."""
-    path = SCALE_DIR / f"{name}.yaml"
-    if not path.is_file():
+    if name not in scale_names():  # a name comes from a workbook: never a path of its own
         raise KeyError(name)
+    path = SCALE_DIR / f"{name}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bands = tuple(
         Band(

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.db import Database, insert_once
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from workflow.limits import SHORT_MAX, free_text
 from workflow.machine import RETURN_ROWS, MachineCache, SopMachine
 from workflow.models import (
     AuditEvent,
@@ -49,6 +50,7 @@ from workflow.perfdata import (
     rows_for,
     unit_indicators,
 )
+from workflow.plaintext import control_problem
 from workflow.rekap import document_content, sha256_text
 from workflow.roles import position_key
 from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
@@ -74,6 +76,21 @@ def may_take(task: Task, role: str, seksi: str | None, person_id: int) -> bool:
     if task.seksi is not None:
         return seksi == task.seksi
     return task.assignee_id is None or task.assignee_id == person_id
+
+
+def holding_for_task(session: Session, person: Person, task: Task, on: datetime) -> Holding:
+    """The holding through which PERSON acts on TASK, or NotAllowed: the one rule for the page, the
+    API and the CLI, for actions and realisasi alike.
+
+    The holding must be in the task's unit and fit its position (`may_take`); a definitive
+    holding wins over a Plt. one, so a Plt. holding acts only where the person holds the position
+    in no other way, and then every audit event records the position acted for (`acting_for`).
+    The page's Plt. switch only chooses which tasks the inbox shows."""
+    for h in holdings(session, person.id, on):  # definitive holdings first
+        if h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id):
+            return h
+    who = position_key(task.role, task.seksi)
+    raise NotAllowed(f"user {person.username!r} does not hold {who!r} for task {task.id}")
 
 
 @dataclass(frozen=True)
@@ -372,14 +389,10 @@ class WorkflowService:
 
     @staticmethod
     def _actor_for_task(session: Session, person: Person, task: Task, on: datetime) -> _Actor:
-        """The capacity in which PERSON may act on TASK, or NotAllowed."""
-        for h in holdings(session, person.id, on):
-            if h.unit_id != task.unit_id or not may_take(task, h.role, h.seksi, person.id):
-                continue
-            position = position_key(task.role, task.seksi)
-            return _Actor(person, position, position if h.acting else None)
-        who = position_key(task.role, task.seksi)
-        raise NotAllowed(f"user {person.username!r} does not hold {who!r} for task {task.id}")
+        """The capacity in which PERSON may act on TASK, or NotAllowed (see `holding_for_task`)."""
+        holding = holding_for_task(session, person, task, on)
+        position = position_key(task.role, task.seksi)
+        return _Actor(person, position, position if holding.acting else None)
 
     @staticmethod
     def _audit(session: Session, instance: Instance, actor: _Actor | None, **fields: Any) -> None:
@@ -523,10 +536,13 @@ class WorkflowService:
         EXPECTED_SHA256 (a paraf or signature given on a page that showed the document's hash)
         refuses to sign content that changed since the page was shown.
         """
+        checked_note = free_text("note", note)
+        checked_rows = {}
+        for code, row_note in (rows or {}).items():
+            label = code if len(code) <= SHORT_MAX and control_problem(code) is None else repr(code[:SHORT_MAX]) + "…"
+            checked_rows[code] = free_text(f"rows {label}", row_note) or ""
         try:
-            return self._act(
-                task_id, action, username, note.strip() if note else None, dict(rows or {}), expected_sha256
-            )
+            return self._act(task_id, action, username, checked_note, checked_rows, expected_sha256)
         except StaleDataError:
             raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
 
@@ -675,7 +691,7 @@ class WorkflowService:
         else reassigned meanwhile. One transaction with its `reassign` audit event and a
         notification to the new holder.
         """
-        note = (note or "").strip()
+        note = free_text("note", note) or ""
         if not note:
             raise InvalidInput("note: say why the task is given to someone else")
         now = self.clock()

@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from workflow.limits import STEP_TEXT_MAX, too_long
+from workflow.plaintext import control_problem, shown
 from workflow.roles import ROLES
 from workflow.waktu import Waktu, parse_waktu
 from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
@@ -123,17 +125,21 @@ class SopSpec:
 
     def check_period(self, period: str) -> None:
         """Raise ValueError unless PERIOD has the form this SOP runs on."""
-        if self.periode == "triwulan" and not re.fullmatch(r"\d{4}-TW[1-4]", period):
+        if self.periode == "triwulan" and not re.fullmatch(r"[0-9]{4}-TW[1-4]", period):
             raise ValueError(f"{self.key} runs per triwulan: expected a period like 2024-TW1")
-        if self.periode == "tahunan" and not re.fullmatch(r"\d{4}", period):
+        if self.periode == "tahunan" and not re.fullmatch(r"[0-9]{4}", period):
             raise ValueError(f"{self.key} runs per year: expected a period like 2024")
 
 
 # --- validation -------------------------------------------------------------------------
 
-_KEY_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-_STEP_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_SOURCE_RE = re.compile(r"^\d{3}:\d+(-\d+)?$")
+# Matched against the whole text (fullmatch): `$` would also pass a trailing newline.
+# The longest text each field takes: identifiers fit their database columns, names a line of the
+# sheet; any other text (a step's kegiatan, output, a header text) STEP_TEXT_MAX.
+SOP_TEXT_LIMITS = {"key": 64, "id": 64, "no": 16, "nama": 300, "pelaksana": 32, "kind": 32, "return_to": 64}
+_KEY_RE = re.compile(r"[a-z][a-z0-9-]*")
+_STEP_ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+_SOURCE_RE = re.compile(r"[0-9]{3}:[0-9]+(-[0-9]+)?")
 
 _TOP_FIELDS = {"key", "version", "periode", "header", "roles", "steps"}
 _HEADER_REQUIRED = (
@@ -179,6 +185,10 @@ class _Collector:
         if not text and not optional:
             self.add(mapping.line_of(key), path, "must not be empty")
             return None
+        problem = control_problem(text, multiline=True) or too_long(text, SOP_TEXT_LIMITS.get(key, STEP_TEXT_MAX))
+        if problem is not None:
+            self.add(mapping.line_of(key), path, problem)
+            return None
         return text or None
 
     def texts(self, mapping: LineDict, key: str, path: str) -> tuple[str, ...]:
@@ -193,9 +203,13 @@ class _Collector:
             return ()
         items: list[str] = []
         for index, item in enumerate(value):
+            line = value.line_of(index) if isinstance(value, LineList) else mapping.line_of(key)
             if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-                line = value.line_of(index) if isinstance(value, LineList) else mapping.line_of(key)
                 self.add(line, f"{path}[{index}]", "must be non-empty text")
+                continue
+            problem = control_problem(str(item), multiline=True) or too_long(str(item).strip(), STEP_TEXT_MAX)
+            if problem is not None:
+                self.add(line, f"{path}[{index}]", problem)
                 continue
             items.append(str(item).strip())
         return tuple(items)
@@ -204,7 +218,7 @@ class _Collector:
         allowed_set = set(allowed)
         for key in mapping:
             if key not in allowed_set:
-                where = f"{path}.{key}" if path else key
+                where = f"{path}.{shown(key)}" if path else shown(key)
                 self.add(mapping.line_of(key), where, "unknown field")
 
 
@@ -221,7 +235,7 @@ def _parse_header(c: _Collector, raw: Any, line: int) -> SopHeader | None:
         else:
             values[field] = c.text(raw, field, f"header.{field}", optional=optional)
     source = values.get("source")
-    if source and not _SOURCE_RE.match(source):
+    if source and not _SOURCE_RE.fullmatch(source):
         c.add(raw.line_of("source"), "header.source", "must look like 002:1372-1401")
     if any(values[f] is None for f in _HEADER_REQUIRED if f not in _HEADER_LISTS):
         return None
@@ -258,7 +272,7 @@ def _parse_step(c: _Collector, raw: LineDict, path: str, roles: dict[str, RoleCo
     c.unknown(raw, _STEP_REQUIRED + _STEP_OPTIONAL, path)
     ok = True
     step_id = c.text(raw, "id", f"{path}.id")
-    if step_id is not None and (not _STEP_ID_RE.match(step_id) or step_id == "selesai"):
+    if step_id is not None and (not _STEP_ID_RE.fullmatch(step_id) or step_id == "selesai"):
         c.add(raw.line_of("id"), f"{path}.id", "must be lower_snake_case and not 'selesai'")
         ok = False
     no = c.text(raw, "no", f"{path}.no")
@@ -283,7 +297,7 @@ def _parse_step(c: _Collector, raw: LineDict, path: str, roles: dict[str, RoleCo
     kelengkapan = c.texts(raw, "kelengkapan", f"{path}.kelengkapan")
     output = c.text(raw, "output", f"{path}.output", optional=True)
     source = c.text(raw, "source", f"{path}.source")
-    if source is not None and not _SOURCE_RE.match(source):
+    if source is not None and not _SOURCE_RE.fullmatch(source):
         c.add(raw.line_of("source"), f"{path}.source", "must look like 002:1390")
         ok = False
     resolution = c.text(raw, "resolution", f"{path}.resolution", optional=True)
@@ -387,7 +401,7 @@ def parse_spec(path: Path, display_name: str | None = None) -> SopSpec:
         raise SourceErrors([SourceError(name, 1, "file", "must be a mapping with key, version, header, roles, steps")])
     c.unknown(data, _TOP_FIELDS, "")
     key = c.text(data, "key", "key")
-    if key is not None and not _KEY_RE.match(key):
+    if key is not None and not _KEY_RE.fullmatch(key):
         c.add(data.line_of("key"), "key", "must be lower-case words joined by '-'")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:

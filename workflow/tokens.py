@@ -8,7 +8,9 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from workflow.errors import NotFound
 from workflow.models import ApiToken, Person
+from workflow.org import end_sessions
 from workflow.service import WorkflowService
 
 
@@ -40,9 +42,34 @@ def revoke_tokens(service: WorkflowService, username: str) -> int:
 
 
 def set_password(service: WorkflowService, username: str, password: str) -> None:
+    """Set USERNAME's password; every web session they have ends."""
     with service.db.unit_of_work() as uow:
         person = service._person(uow.session, username)
         person.password_hash = generate_password_hash(password)
+        end_sessions(uow.session, [person.id])
+        uow.commit()
+
+
+def deactivate(service: WorkflowService, username: str) -> None:
+    """Deactivate USERNAME: they can no longer log in, and every web session they have ends.
+
+    The person stays in the database (they may have signed evidence); their API tokens are
+    refused while they are inactive.
+    """
+    with service.db.unit_of_work() as uow:
+        person = service._person(uow.session, username)
+        person.active = False
+        end_sessions(uow.session, [person.id])
+        uow.commit()
+
+
+def activate(service: WorkflowService, username: str) -> None:
+    """Let a deactivated USERNAME log in again (with their password; old sessions stay ended)."""
+    with service.db.unit_of_work() as uow:
+        person = uow.session.scalar(select(Person).where(Person.username == username))
+        if person is None:
+            raise NotFound(f"unknown user {username!r}")
+        person.active = True
         uow.commit()
 
 
@@ -53,5 +80,6 @@ def set_all_passwords(service: WorkflowService, password: str) -> list[str]:
         people = list(uow.session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.username)))
         for person in people:
             person.password_hash = hashed
+        end_sessions(uow.session, [p.id for p in people])
         uow.commit()
         return [p.username for p in people]

@@ -12,11 +12,16 @@ without regard to case):
 The import is all or nothing: every bad row is reported with its sheet, row number, field and
 reason, and nothing is written while any row is bad. A sheet whose targets equal the newest
 version on file adds nothing; otherwise it becomes the next version of that target set.
+
+A file that is not a readable workbook, is larger than MAX_FILE_BYTES (MAX_UNPACKED_BYTES
+unpacked) or has more than MAX_SCANNED_ROWS rows in a sheet is refused as a whole; columns after
+MAX_COLUMNS are not read.
 """
 
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +32,6 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +54,10 @@ from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI
 from workflow.service import WorkflowService, utcnow
 
 MAX_ROWS = 5000
+MAX_SCANNED_ROWS = 50_000  # empty rows included: a sheet may claim a million of them
+MAX_COLUMNS = 64
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 NODE_RANK = {"tujuan": 0, "sasaran": 1, "kinerja_lainnya": 1, "program": 2, "kegiatan": 3, "sub_kegiatan": 4}
 CODE_PARTS = {"program": 3, "kegiatan": 5, "sub_kegiatan": 6}
 KIND_WORDS = {
@@ -148,33 +156,56 @@ class _Sheet:
 
 
 def _read_sheets(path: Path) -> dict[str, _Sheet]:
+    """The sheets with a `Kode` header; InvalidInput for a file that cannot be read as a workbook."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"file: {path.name} bukan berkas XLSX yang dapat dibaca ({exc})") from None
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(f"file: {path.name} tidak dapat dibaca ({exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise InvalidInput(f"file: {path.name} lebih dari {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    try:
+        with path.open("rb") as handle:
+            with zipfile.ZipFile(handle) as package:  # the sizes it declares; reading never goes past them
+                unpacked = sum(info.file_size for info in package.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise InvalidInput(
+                    f"file: {path.name} lebih dari {MAX_UNPACKED_BYTES // (1024 * 1024)} MB setelah dibuka"
+                )
+            handle.seek(0)
+            book = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                return _sheets_of(book)
+            finally:
+                book.close()
+    except InvalidInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged package fails deep inside zipfile, XML parsers or openpyxl
+        reason = " ".join(str(exc).split())[:100] or type(exc).__name__
+        raise InvalidInput(f"file: {path.name} bukan berkas XLSX yang dapat dibaca ({reason})") from None
+
+
+def _sheets_of(book: Workbook) -> dict[str, _Sheet]:
     sheets: dict[str, _Sheet] = {}
-    try:
-        for ws in book.worksheets:
-            rows_iter = ws.iter_rows()
-            header_row: list[str] = []
-            header_line = 0
-            data: list[tuple[int, list[str | Decimal | None]]] = []
-            for number, cells in enumerate(rows_iter, start=1):
-                values = [_cell(c) for c in cells]
-                if not header_row:
-                    if any(isinstance(v, str) and _norm(v) == "kode" for v in values):
-                        header_row = [_norm(_text(v)) for v in values]
-                        header_line = number
-                    continue
-                if all(v is None for v in values):
-                    continue
-                data.append((number, values))
-                if len(data) > MAX_ROWS:
-                    raise InvalidInput(f"{ws.title}: lebih dari {MAX_ROWS} baris")
-            if header_line:
-                sheets[_norm(ws.title)] = _Sheet(ws.title, {h: i for i, h in enumerate(header_row) if h}, data)
-    finally:
-        book.close()
+    for ws in book.worksheets:
+        header_row: list[str] = []
+        header_line = 0
+        data: list[tuple[int, list[str | Decimal | None]]] = []
+        for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if number > MAX_SCANNED_ROWS:
+                raise InvalidInput(f"{ws.title}: lebih dari {MAX_SCANNED_ROWS} baris (termasuk baris kosong)")
+            values = [_cell(c) for c in cells]
+            if not header_row:
+                if any(isinstance(v, str) and _norm(v) == "kode" for v in values):
+                    header_row = [_norm(_text(v)) for v in values]
+                    header_line = number
+                continue
+            if all(v is None for v in values):
+                continue
+            data.append((number, values))
+            if len(data) > MAX_ROWS:
+                raise InvalidInput(f"{ws.title}: lebih dari {MAX_ROWS} baris")
+        if header_line:
+            sheets[_norm(ws.title)] = _Sheet(ws.title, {h: i for i, h in enumerate(header_row) if h}, data)
     return sheets
 
 

@@ -24,7 +24,7 @@ from workflow import schema
 from workflow.db import Database
 from workflow.demo import DEMO_VALUES
 from workflow.evidence import UploadSettings
-from workflow.models import Evidence, Indicator, Instance, Task, Unit
+from workflow.models import Evidence, Indicator, Instance, Person, RoleAssignment, Task, Unit
 from workflow.org import load_org, parse_org_file
 from workflow.performance import PerformanceService, Submission
 from workflow.service import WorkflowService
@@ -34,7 +34,19 @@ from workflow.workbook import import_workbook
 
 PASSWORD = "rahasia-uji-1"
 S4 = "pengukuran-data-kinerja"
-USERS = ("camat", "sekcam", "kasubag", "staf", "kasi.pelayanan", "tim.sakip1", "organisasi", "admin")
+# People at the Kabupaten besides the org file's `organisasi` (Bagian Organisasi), and at a second
+# Kabupaten: (username, unit, role). Only the monitoring roles of Kutorejo's own Kabupaten read its work.
+KABUPATEN_PEOPLE = (
+    ("kab.asn", "mojokerto", "asn"),
+    ("kab.tim", "mojokerto", "tim_sakip"),  # a Kecamatan role, held at the Kabupaten: reads nothing below
+    ("inspektur", "mojokerto", "inspektorat"),
+    ("jombang.organisasi", "jombang", "bag_organisasi"),  # another Kabupaten's Bagian Organisasi
+)
+MONITORING = {"bag_organisasi", "inspektorat"}  # the Kabupaten roles that read a Kecamatan's work
+USERS = (
+    "camat", "sekcam", "kasubag", "staf", "kasi.pelayanan", "tim.sakip1", "organisasi", "admin",
+    *(username for username, _unit, _role in KABUPATEN_PEOPLE),
+)  # fmt: skip
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -63,6 +75,7 @@ def build_site(url: str, uploads: Path, max_bytes: int = 10 * 1024 * 1024) -> Si
     with db.unit_of_work() as uow:
         load_org(uow.session, parse_org_file(ORG_FILE))
         uow.commit()
+    _add_kabupaten_people(db)
     set_all_passwords(service, PASSWORD)
     import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
@@ -79,6 +92,21 @@ def build_site(url: str, uploads: Path, max_bytes: int = 10 * 1024 * 1024) -> Si
          "TESTING": True}
     )  # fmt: skip
     return Site(app, service, perf, instance_id, int(entered["task_id"]), int(evidence_id))
+
+
+def _add_kabupaten_people(db: Database) -> None:
+    """KABUPATEN_PEOPLE, and the second Kabupaten (Jombang, with no Kecamatan here)."""
+    with db.unit_of_work() as uow:
+        s = uow.session
+        s.add(Unit(code="jombang", name="Kabupaten Jombang", kind="kabupaten", timezone="Asia/Jakarta"))
+        s.flush()
+        units = {u.code: u.id for u in s.scalars(select(Unit))}
+        for username, unit, role in KABUPATEN_PEOPLE:
+            person = Person(username=username, name=username.title(), active=True, is_admin=False)
+            s.add(person)
+            s.flush()
+            s.add(RoleAssignment(person_id=person.id, unit_id=units[unit], role=role, acting=False))
+        uow.commit()
 
 
 @pytest.fixture
@@ -158,6 +186,8 @@ def _roles_in(site: Site) -> dict[str, dict[str, set[str]]]:
         for a in person.assignments:
             if a.valid_to is None:
                 out.setdefault(person.username, {}).setdefault(a.unit, set()).add(a.role)
+    for username, unit, role in KABUPATEN_PEOPLE:
+        out.setdefault(username, {}).setdefault(unit, set()).add(role)
     return out
 
 
@@ -179,13 +209,15 @@ def _expected(site: Site, endpoint: str, username: str | None) -> bool:
         return "admin" in rule.roles or True
     held = _roles_in(site).get(username, {})
     unit = _object_unit(endpoint)
-    units = [unit, "mojokerto"] if rule.above and unit != "mojokerto" else [unit]
     roles = set(rule.roles)
     if endpoint == "main.format_document":  # one's own format; anyone's for those who hand them out
         if username == _samples(site)[endpoint]["username"]:
             return True
         roles = set(MONITOR_ROLES)
-    return any(held.get(u, set()) & roles for u in units)
+    if held.get(unit, set()) & roles:  # the unit's own people holding one of the route's roles
+        return True
+    # From the Kabupaten above Kutorejo, only its monitoring roles, and only on reading routes.
+    return rule.above and unit == "kutorejo" and bool(held.get("mojokerto", set()) & MONITORING)
 
 
 def test_every_route_has_a_rule_and_the_matrix_holds_for_every_role(site: Site) -> None:
@@ -226,6 +258,77 @@ def test_every_route_has_a_rule_and_the_matrix_holds_for_every_role(site: Site) 
                 assert status == 403, where
             checked += 1
     assert checked > 150  # every route, every role
+
+
+def _kecamatan_read_paths(site: Site) -> dict[str, list[str]]:
+    """Every page that reads a Kecamatan's work, from the route table: each GET route with a role
+    rule whose object is Kutorejo's (with every kind of instance document)."""
+    samples = _samples(site)
+    paths: dict[str, list[str]] = {}
+    for url_rule in site.app.url_map.iter_rules():
+        endpoint = url_rule.endpoint
+        if "POST" in (url_rule.methods or set()) or RULES[endpoint].kind != "roles":
+            continue
+        if not endpoint.startswith("main.") or _object_unit(endpoint) != "kutorejo":
+            continue
+        variants = [samples[endpoint]]
+        if endpoint == "main.instance_document":
+            variants = [
+                dict(samples[endpoint], document=d, fmt=f)
+                for d, f in (("laporan", "pdf"), ("laporan", "docx"), ("bukti", "pdf"), ("nota-dinas", "pdf"))
+            ]
+        if endpoint == "main.format_document":
+            variants += [dict(samples[endpoint], fmt="xlsx")]
+        paths[endpoint] = [url_rule.build(v, append_unknown=False)[1] for v in variants]  # type: ignore[index]
+    return paths
+
+
+def test_at_the_kabupaten_only_the_monitoring_roles_read_a_kecamatans_work(site: Site) -> None:
+    paths = _kecamatan_read_paths(site)
+    assert {"main.instance", "main.bagan", "main.instance_document", "main.evidence", "main.format_document",
+            "main.tracker", "main.rekap", "main.dashboard"} <= set(paths)  # fmt: skip
+    readers = ("organisasi", "inspektur")  # Bagian Organisasi and Inspektorat of Mojokerto
+    refused = ("kab.asn", "kab.tim", "jombang.organisasi")  # any other Kabupaten role; another Kabupaten's
+    clients = {u: login(site.app, u) for u in readers + refused}
+    for endpoint, urls in paths.items():
+        for url in urls:
+            for username, client in clients.items():
+                status = client.get(url).status_code
+                assert status == (200 if username in readers else 403), (endpoint, url, username, status)
+    # The instance page links the tracker and the Kertas Kerja for a monitoring role, by the same rule.
+    page = clients["inspektur"].get(f"/instances/{site.instance_id}").get_data(as_text=True)
+    assert f"/instances/{site.instance_id}/tracker" in page
+    # The API answers the same: an instance's history for its own people and the monitoring roles only.
+    for username, expected in (("kasi.pelayanan", 200), ("organisasi", 200), ("inspektur", 200), ("kab.asn", 403),
+                               ("kab.tim", 403), ("jombang.organisasi", 403)):  # fmt: skip
+        token = create_token(site.service, username)
+        response = site.app.test_client().get(
+            f"/api/v1/instances/{site.instance_id}/history", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == expected, (username, response.status_code)
+
+
+def test_above_is_refused_on_a_route_that_changes_something() -> None:
+    from flask import Blueprint
+
+    from web.access import register_rules, rule
+
+    app = Flask(__name__)
+    bp = Blueprint("probe", __name__)
+
+    @bp.post("/probe/<int:unit_id>")
+    @rule("asn", above=True)
+    def probe(unit_id: int) -> str:
+        return "changed"
+
+    app.register_blueprint(bp)
+    saved = dict(RULES)  # the table of the real app, which register_rules replaces
+    try:
+        with pytest.raises(ValueError, match="above=True is for reading routes only"):
+            register_rules(app)
+    finally:
+        RULES.clear()
+        RULES.update(saved)
 
 
 # --- CSRF, escaping, uploads, login, cookies -----------------------------------------------
@@ -506,6 +609,8 @@ def test_an_admin_upload_of_a_bad_organisation_file_loads_nothing_and_names_the_
     import io
 
     client = login(site.app, "admin")
+    with site.service.db.unit_of_work(readonly=True) as uow:
+        units_before = uow.session.scalar(select(func.count(Unit.id)))
     bad = b"units:\n  - code: BAD CODE\n    name: x\n    kind: kecamatan\npeople: []\n"
     response = client.post(
         "/admin/org", data={"file": (io.BytesIO(bad), "org.yaml"), "csrf_token": csrf_of(client, "/admin/")},
@@ -515,7 +620,7 @@ def test_an_admin_upload_of_a_bad_organisation_file_loads_nothing_and_names_the_
     page = client.get("/admin/").get_data(as_text=True)
     assert "org.yaml:2: units[0].code" in page  # the uploaded file's own name and line
     with site.service.db.unit_of_work(readonly=True) as uow:
-        assert uow.session.scalar(select(func.count(Unit.id))) == 2
+        assert uow.session.scalar(select(func.count(Unit.id))) == units_before
 
 
 @pytest.mark.parametrize("target", ["/\\evil.example", "/%5Cevil.example", "//evil.example", "https://evil.example"])
@@ -549,7 +654,7 @@ def test_a_revoked_api_token_is_refused(site: Site) -> None:
     assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_a_plt_holder_not_switched_to_acting_cannot_act_in_that_role(tmp_path: Path) -> None:
+def test_a_plt_holder_not_switched_to_acting_acts_as_plt_by_the_services_rule(tmp_path: Path) -> None:
     site = build_site(f"sqlite:///{tmp_path / 'q.db'}", tmp_path / "uploads")
     from workflow.models import Person, RoleAssignment
 
@@ -563,9 +668,14 @@ def test_a_plt_holder_not_switched_to_acting_cannot_act_in_that_role(tmp_path: P
     second = site.service.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
     nota = site.service.status(second).waiting_on[0].task_id
     client = login(site.app, "sekcam")
-    refused = client.post(f"/tasks/{nota}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
-    assert refused.status_code == 403
-    assert site.service.status(second).state == "nota_dinas"
+    # The switch only chooses what the inbox shows; the service decides which holding acts (#13).
+    home = client.get("/").get_data(as_text=True)
+    assert f'data-task="{nota}"' not in home
+    done = client.post(f"/tasks/{nota}/act", data={"action": "done", "csrf_token": csrf_of(client, "/")})
+    assert done.status_code == 302
+    assert site.service.status(second).state != "nota_dinas"
+    event = site.service.history(second)[-1]
+    assert (event.actor, event.role, event.acting_for) == ("sekcam", "camat", "camat")
     site.service.db.dispose()
 
 

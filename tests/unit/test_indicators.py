@@ -86,8 +86,9 @@ def test_a_contradictory_definition_is_refused_naming_the_field(rule: IndicatorR
 
 
 def test_a_period_is_a_year_and_a_quarter() -> None:
-    assert parse_period(" 2024-TW3 ") == (2024, 3)
-    for bad in ("2024-TW5", "2024-TW0", "TW3-2024", "2024"):
+    assert parse_period("2024-TW3") == (2024, 3)
+    # The whole text is the period: nothing around it, not even the newline `$` lets through.
+    for bad in ("2024-TW5", "2024-TW0", "TW3-2024", "2024", " 2024-TW3 ", "2024-TW3\n", "2024-TW3\r\n", "٢٠٢٤-TW3"):
         with pytest.raises(IndicatorError, match="^period: "):
             parse_period(bad)
 
