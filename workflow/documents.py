@@ -40,6 +40,7 @@ from workflow.config import INSTANCE_DIR
 from workflow.errors import InvalidInput, NotFound
 from workflow.flowchart import flowchart_svg
 from workflow.indicators import parse_period
+from workflow.isolation import TooCostly, run_isolated
 from workflow.localtime import tanggal, waktu_lokal
 from workflow.models import (
     AuditEvent,
@@ -115,14 +116,19 @@ def word_template(name: str, unit_codes: tuple[str, ...] = ()) -> Path:
 BAGAN_MARKER = "[[bagan-alur]]"
 
 
+MAX_TEMPLATE_BYTES = 10 * 1024 * 1024  # an office's Word template, as a file
+MAX_TEMPLATE_UNPACKED = 50 * 1024 * 1024  # and its parts unpacked
+
+
 def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] = ()) -> bytes:
     """Fill the Word template NAME with CONTEXT (plain data, already in Indonesian format).
 
-    The template runs in `PlainSandbox` and sees a plain-data copy of the context only. A context
-    value `bagan_svg` is not shown to it: the field `bagan` is a text marker, and the engine puts
-    the picture (the SVG rendered to PNG) where the marker was printed."""
-    from docx.opc.exceptions import PackageNotFoundError
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+    The template runs in `PlainSandbox` and sees a plain-data copy of the context only, in a child
+    process with a memory, CPU and time ceiling (`workflow.isolation`). A context value
+    `bagan_svg` is not shown to it: the field `bagan` is a text marker, and the engine puts the
+    picture (the SVG rendered to PNG) where the marker was printed."""
+    import cairosvg  # type: ignore[import-untyped]  # noqa: F401  (imported before the fork, not in the child)
+    import docxtpl  # type: ignore[import-untyped]  # noqa: F401
 
     path = word_template(name, unit_codes)
     # Named for the person who fixes it (the file in the template folder), never by the server's paths.
@@ -137,6 +143,41 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
     if svg is not None:
         values["bagan"] = BAGAN_MARKER
     values = plain_data(values)  # TypeError here is the engine's bug, never the office's: let it raise
+    _check_template_size(path, label)
+    try:
+        return run_isolated(lambda: _fill(path, label, values, svg))
+    except InvalidInput as exc:
+        log.warning("Word template %s refused: %s", path, exc)
+        raise
+    except TooCostly as exc:
+        log.warning("Word template %s stopped: %s", path, exc)
+        raise InvalidInput(
+            f"Word template {label}: filling it took too much time or memory ({exc}); simplify its fields"
+        ) from None
+    except RuntimeError as exc:
+        log.warning("Word template %s failed: %s", path, exc)
+        raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
+
+
+def _check_template_size(path: Path, label: str) -> None:
+    """Refuse a template too large to be a letter: as a file, or unpacked (a zip bomb)."""
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise InvalidInput(f"Word template {label}: larger than {MAX_TEMPLATE_BYTES // 1024 // 1024} MB")
+        with zipfile.ZipFile(path) as package:
+            if sum(info.file_size for info in package.infolist()) > MAX_TEMPLATE_UNPACKED:
+                raise InvalidInput(
+                    f"Word template {label}: larger than {MAX_TEMPLATE_UNPACKED // 1024 // 1024} MB unpacked"
+                )
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
+
+
+def _fill(path: Path, label: str, values: dict[str, Any], svg: str | None) -> bytes:
+    """Runs in the isolated child: render, place the bagan, save. Every failure is InvalidInput."""
+    from docx.opc.exceptions import PackageNotFoundError
+    from docxtpl import DocxTemplate
+
     try:
         template = DocxTemplate(str(path))
         # An office's template is text anyone with the folder can edit: run it sandboxed, on plain data.
@@ -150,18 +191,18 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
     except TemplateSyntaxError as exc:
         raise InvalidInput(f"Word template {label}: a field is broken near line {exc.lineno}: {exc.message}") from None
     except SecurityError as exc:
-        log.warning("Word template %s refused by the sandbox: %s", path, exc)
         raise InvalidInput(f"Word template {label}: a field is not allowed: {exc}") from None
     except (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:
         raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
+    except (MemoryError, RecursionError):
+        raise
     except Exception as exc:  # a field that fails when filled ({{ 1/0 }}, an unknown filter)
-        log.warning("Word template %s failed", path, exc_info=True)
         raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
 
 
 def _place_bagan(document: Any, svg: str) -> None:
     """Put the bagan alur picture in every run where the template printed BAGAN_MARKER."""
-    import cairosvg  # type: ignore[import-untyped]
+    import cairosvg
     from docx.oxml.ns import qn
     from docx.shared import Mm
 

@@ -31,7 +31,8 @@ from decimal import Decimal
 from types import BuiltinMethodType, MethodType
 from typing import Any
 
-from jinja2 import Undefined
+from jinja2 import Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -124,8 +125,17 @@ def _plain_type(obj: Any) -> type | None:
     return None
 
 
+def _weight(value: Any) -> int:
+    """The characters VALUE would print as, roughly: its text, or its items' text, counted shallowly."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list | tuple):
+        return len(value) + sum(len(item) for item in value if isinstance(item, str | list | tuple))
+    return 1
+
+
 def _check_size(result: Any) -> Any:
-    if isinstance(result, str | list | tuple) and len(result) > MAX_TEXT:
+    if isinstance(result, str | list | tuple) and _weight(result) > MAX_TEXT:
         raise SecurityError(f"an expression produced more than {MAX_TEXT} characters")
     return result
 
@@ -141,6 +151,26 @@ def _sized(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _guard_join(join: Callable[..., Any]) -> Callable[..., Any]:
+    def checked(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        items = list(value) if not isinstance(value, str) else value
+        if isinstance(items, list) and sum(_weight(x) for x in items) + len(d) * len(items) > MAX_TEXT:
+            raise SecurityError(f"join would produce more than {MAX_TEXT} characters")
+        return join(eval_ctx, items, d, attribute)
+
+    checked.jinja_pass_arg = join.jinja_pass_arg  # type: ignore[attr-defined]
+    return checked
+
+
+def _guard_batch(batch: Callable[..., Any]) -> Callable[..., Any]:
+    def checked(value: Any, linecount: int, fill_with: Any = None) -> Any:
+        if not isinstance(linecount, int) or not 0 < linecount <= MAX_TEXT:
+            raise SecurityError(f"batch takes a line count from 1 to {MAX_TEXT}")
+        return batch(value, linecount, fill_with)
+
+    return checked
+
+
 def _guard_replace(text: str, old: Any, new: Any, count: Any = -1) -> None:
     if isinstance(old, str) and isinstance(new, str):
         hits = len(text) + 1 if old == "" else text.count(old)
@@ -148,10 +178,20 @@ def _guard_replace(text: str, old: Any, new: Any, count: Any = -1) -> None:
             raise SecurityError(f"replace would produce more than {MAX_TEXT} characters")
 
 
+class _Generator(CodeGenerator):
+    """Compiles `a ~ b` to a concatenation whose size is checked (`~` is not an intercepted binop)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.sized(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
 class PlainSandbox(ImmutableSandboxedEnvironment):
     """See the module docstring. One instance per document: the range budget is per render."""
 
     intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _Generator
 
     def __init__(self) -> None:
         super().__init__(autoescape=True)
@@ -170,6 +210,13 @@ class PlainSandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _sized(name, f) for name, f in self.filters.items() if name in ALLOWED_FILTERS}
         self.tests = {name: t for name, t in self.tests.items() if name in ALLOWED_TESTS}
         self.filters["replace"] = _sized("replace", self._replace_filter)
+        self.filters["join"] = _sized("join", _guard_join(self.filters["join"]))
+        self.filters["batch"] = _sized("batch", _guard_batch(self.filters["batch"]))
+
+    @staticmethod
+    def sized(value: Any) -> Any:
+        """What `~` produced, refused when larger than MAX_TEXT (called by the compiled template)."""
+        return _check_size(value)
 
     # --- what may be reached ---------------------------------------------------------------
 
@@ -247,7 +294,7 @@ class PlainSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "*":
             for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_TEXT:
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and _weight(seq) * n > MAX_TEXT:
                     raise SecurityError(f"'*' would produce more than {MAX_TEXT} characters")
         elif operator_ == "**":
             if isinstance(left, int | float | Decimal) and isinstance(right, int | float | Decimal):

@@ -100,6 +100,49 @@ ESCAPES = [
 ]
 
 
+# Fields that cost instead of escape (the independent review's findings): refused by the sandbox
+# where it can see the size, else stopped by the child process's CPU and memory ceilings.
+COSTLY = [
+    "{% set a = 'x' * 200000 %}{% set a = a ~ a %}{{ a|length }}",
+    "{{ (['x' * 200000] * 200000)|join }}",
+    "{{ [1]|batch(1000000000, 0)|first }}",
+    "{% set s = 'x' * 200000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
+    "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+    "{% set n = 10 ** 999 %}" + "{% set n = n * n %}" * 17 + "{{ n > 0 }}",
+    "{% set s = 'x' * 199999 %}{% for i in range(3000) %}{{ s }}{% endfor %}",
+]
+
+
+@pytest.mark.parametrize("field", COSTLY)
+def test_a_costly_field_is_stopped_with_a_clear_message(
+    field: str, office: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAKIP_TEMPLATE_CPU_SECONDS", "2")
+    monkeypatch.setenv("SAKIP_TEMPLATE_MEMORY_MB", "256")
+    save_sheet_with(office, field)
+    with pytest.raises(InvalidInput, match=r"^Word template sop_sheet\.docx: (a field is not allowed|filling it took)"):
+        sop_sheet(spec()).docx()
+    # The server process is untouched: the next document renders.
+    save_sheet_with(office, "{{ nama }}")
+    assert sop_sheet(spec()).docx().startswith(b"PK")
+
+
+def test_a_template_that_unpacks_to_a_flood_of_paragraphs_is_stopped(
+    office: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAKIP_TEMPLATE_CPU_SECONDS", "2")
+    with zipfile.ZipFile(DEFAULT_SHEET) as source, zipfile.ZipFile(office / "sop_sheet.docx", "w",
+                                                                   zipfile.ZIP_DEFLATED) as target:  # fmt: skip
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                data = data.replace(b"</w:body>", b"<w:p/>" * 1_000_000 + b"</w:body>")
+            target.writestr(item, data)
+    assert (office / "sop_sheet.docx").stat().st_size < 200_000
+    with pytest.raises(InvalidInput, match=r"^Word template sop_sheet\.docx: filling it took too much time"):
+        sop_sheet(spec()).docx()
+
+
 @pytest.mark.parametrize("field", ESCAPES)
 def test_an_escape_attempt_is_refused_and_writes_or_reads_nothing(
     field: str, office: Path, tmp_path: Path, secret: Path
