@@ -55,11 +55,6 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-def _dir_stamp(directory: Path) -> tuple[float, int]:
-    files = list(directory.glob("*.yaml"))
-    return (max((f.stat().st_mtime for f in files), default=0.0), len(files))
-
-
 class DatabaseIntConverter(IntegerConverter):
     """`<int:...>` in every route: an id beyond the database's INTEGER (32 bits on PostgreSQL)
     matches no row, so it answers 404 instead of failing in the database driver (a 500)."""
@@ -149,18 +144,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     access.register_rules(app)
 
-    sop_dir = Path(app.config["SOP_DIR"])
-    sop_stamp = {"mtime": _dir_stamp(sop_dir)}
-
     @app.before_request
     def reload_sops() -> None:
         """Pick up an SOP version loaded by another worker (the folder changed on disk)."""
-        stamp = _dir_stamp(sop_dir)
-        if stamp != sop_stamp["mtime"]:
-            sop_stamp["mtime"] = stamp
-            registry = SopRegistry.from_directory(sop_dir)
-            service.registry = registry
-            app.extensions["sakip_performance"].registry = registry
+        registry.refresh()
 
     @app.before_request
     def enforce_rules() -> Any:

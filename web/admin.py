@@ -27,7 +27,7 @@ from workflow.models import Cycle, Instance, Person, RoleAssignment, Unit
 from workflow.org import load_org, parse_org_file
 from workflow.schedule import load_schedule, parse_schedule_file
 from workflow.service import WorkflowService
-from workflow.sop import SopRegistry, parse_spec
+from workflow.sop import parse_spec
 from workflow.yamlsource import MAX_BYTES, SourceErrors
 
 bp = Blueprint("admin", __name__)
@@ -196,9 +196,7 @@ def sop_upload() -> Any:
         except FileExistsError:
             flash(f"{target.name} sudah ada; simpan revisi sebagai versi {spec.version + 1}.", "danger")
             return redirect(url_for("admin.index"))
-        registry = SopRegistry.from_directory(Path(current_app.config["SOP_DIR"]))
-        service.registry = registry
-        current_app.extensions["sakip_performance"].registry = registry
+        service.registry.refresh()  # the same registry object serves every service of this worker
         flash(f"{spec.key} versi {spec.version} dimuat. Instance yang sedang berjalan tetap pada versinya.", "success")
     else:
         flash(f"Berkas valid: {spec.key} versi {spec.version}, {len(spec.steps)} langkah.", "success")

@@ -131,6 +131,7 @@ class ReminderEngine:
 
     def _run_pass(self) -> PassReport:
         now = self.service.clock()
+        self.service.registry.refresh()  # a version loaded since the last pass, by any process
         self._holders, self._calendars, self._unit_settings, self._by_person = {}, {}, {}, {}
         self._schedules, self._lead_points = None, {}
         report = PassReport()

@@ -7,7 +7,9 @@ Specs are versioned; a running instance pins the key and version it started with
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +23,9 @@ from workflow.waktu import Waktu, parse_waktu
 from workflow.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
 
 FINISHED_STATE = "selesai"
+
+
+log = logging.getLogger(__name__)
 
 
 class StepKind(StrEnum):
@@ -429,13 +434,51 @@ def parse_spec(path: Path, display_name: str | None = None) -> SopSpec:
     )
 
 
-class SopRegistry:
-    """Every SOP version found in a folder, by key and version."""
+def folder_stamp(directory: Path) -> tuple[float, int]:
+    """What changes when a definition file is added to or changed in DIRECTORY."""
+    files = list(directory.glob("*.yaml"))
+    return (max((f.stat().st_mtime for f in files), default=0.0), len(files))
 
-    def __init__(self, specs: Iterable[SopSpec]):
+
+class SopRegistry:
+    """Every SOP version found in a folder, by key and version.
+
+    A registry read from a folder notices a version loaded since (by an administrator's page in
+    any worker, or a file put there): `refresh()` re-reads the folder when it changed, and `get`
+    refreshes once before it answers KeyError. So every holder of a registry (the web's services,
+    the in-process scheduler, the standalone `sakip scheduler`) finds a new version by itself,
+    with no process having to tell another.
+    """
+
+    def __init__(self, specs: Iterable[SopSpec], directory: Path | None = None):
         self._specs: dict[tuple[str, int], SopSpec] = {}
         for spec in specs:
             self._specs[(spec.key, spec.version)] = spec
+        self._directory = directory
+        self._stamp = folder_stamp(directory) if directory is not None else None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Re-read the folder if a definition was added or changed there; True if anything was re-read.
+
+        A folder that no longer validates (a broken file put there by hand) keeps the versions
+        already known: running instances go on, and `sakip sop validate` names the problem."""
+        if self._directory is None:
+            return False
+        stamp = folder_stamp(self._directory)
+        if stamp == self._stamp:
+            return False
+        with self._lock:
+            if stamp == self._stamp:
+                return False
+            self._stamp = stamp
+            try:
+                fresh = SopRegistry.from_paths(self._directory.glob("*.yaml"))
+            except SourceErrors as exc:
+                log.warning("SOP folder %s did not validate; keeping the known versions: %s", self._directory, exc)
+                return False
+            self._specs = {**self._specs, **fresh._specs}  # a version once known stays known
+            return True
 
     @classmethod
     def from_paths(cls, paths: Iterable[Path]) -> SopRegistry:
@@ -468,10 +511,18 @@ class SopRegistry:
 
     @classmethod
     def from_directory(cls, directory: Path) -> SopRegistry:
-        return cls.from_paths(directory.glob("*.yaml"))
+        return cls(cls.from_paths(directory.glob("*.yaml"))._specs.values(), directory)
 
     def get(self, key: str, version: int | None = None) -> SopSpec:
-        """The given version of KEY, or its latest; KeyError if there is none."""
+        """The given version of KEY, or its latest; KeyError if there is none, even after a refresh."""
+        try:
+            return self._get(key, version)
+        except KeyError:
+            if self.refresh():
+                return self._get(key, version)
+            raise
+
+    def _get(self, key: str, version: int | None) -> SopSpec:
         if version is not None:
             return self._specs[(key, version)]
         versions = [v for (k, v) in self._specs if k == key]
