@@ -194,8 +194,13 @@ def _may_act(task: Task) -> bool:
 @rule(logged_in=True)
 def task(task_id: int) -> Any:
     t, instance, spec, step = _task_context(task_id)
-    if not _may_act(t) and t.finished_by_id != int(current_user.id):
-        abort(403)
+    if not _may_act(t):
+        # Its finisher reopens a finished task only while they may still read the unit's work, by
+        # the instance page's rule (`@rule(*ALL_ROLES, above=True)`): someone who left the unit no
+        # longer reads its live rekap.
+        may_read = current_user.is_admin or may_use(g.sakip_units, g.sakip_chain(t.unit_id), ALL_ROLES, above=True)
+        if t.finished_by_id != int(current_user.id) or not may_read:
+            abort(403)
     service = _service()
     with service.db.unit_of_work(readonly=True) as uow:
         unit = uow.session.get(Unit, instance.unit_id)

@@ -29,6 +29,8 @@ ALLOWED = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+NAME_MAX = 200  # characters of a file's name (the column holds 255)
+FILES_MAX = 10  # bukti dukung files of one realisasi entry
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")
 
 
@@ -57,15 +59,19 @@ class CheckedFile:
 def check_upload(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> CheckedFile:
     """Refuse (InvalidInput, naming the field) a file that is empty, too big, or not what it claims."""
     name = os.path.basename(filename.replace("\\", "/")).strip()
-    field = f"bukti dukung {name!r}"
     if not name:
         raise InvalidInput("bukti dukung: nama berkas kosong")
+    if len(name) > NAME_MAX:  # checked before the name is repeated in any message
+        raise InvalidInput(
+            f"bukti dukung: nama berkas {_digits(len(name))} karakter melebihi batas {_digits(NAME_MAX)} karakter"
+        )
+    field = f"bukti dukung {name!r}"
     if control_problem(name) is not None:  # it names the download: a header holds no control character
         raise InvalidInput(f"{field}: nama berkas memuat karakter kendali")
     if not data:
         raise InvalidInput(f"{field}: berkas kosong")
     if len(data) > max_bytes:
-        size, limit = (f"{n:,}".replace(",", ".") for n in (len(data), max_bytes))
+        size, limit = (_digits(n) for n in (len(data), max_bytes))
         raise InvalidInput(f"{field}: {size} byte melebihi batas {limit} byte")
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
@@ -77,6 +83,17 @@ def check_upload(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES)
     if not _content_matches(ext, data):
         raise InvalidInput(f"{field}: isi berkas tidak sesuai dengan jenis {ext}")
     return CheckedFile(name, ALLOWED[ext], len(data), hashlib.sha256(data).hexdigest(), data)
+
+
+def check_count(files: int) -> None:
+    """Refuse (InvalidInput) more than FILES_MAX files for one realisasi entry."""
+    if files > FILES_MAX:
+        raise InvalidInput(f"bukti dukung: {_digits(files)} berkas melebihi batas {FILES_MAX} berkas per isian")
+
+
+def _digits(number: int) -> str:
+    """`10.485.760`: thousands grouped the Indonesian way."""
+    return f"{number:,}".replace(",", ".")
 
 
 def _content_matches(ext: str, data: bytes) -> bool:

@@ -154,6 +154,10 @@ def _date(errors: list[SourceError], file: str, m: LineDict, key: str, path: str
     value = m.get(key)
     if value is None:
         return None
+    if isinstance(value, datetime):  # a date with a time of day: compared with dates later, it would crash
+        reason = f"{value.isoformat()!r} has a time of day; write a date (YYYY-MM-DD)"
+        errors.append(SourceError(file, m.line_of(key), path, reason))
+        return None
     if isinstance(value, date):
         return value
     try:

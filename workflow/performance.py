@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from workflow.db import Database
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflow.evidence import UploadSettings, check_upload, store
+from workflow.evidence import UploadSettings, check_count, check_upload, store
 from workflow.indicators import (
     TARGET_KIND_LABELS,
     TARGET_KINDS,
@@ -97,6 +97,21 @@ class Submission:
     files: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
 
 
+def _source_period(raw: str | None) -> str | None:
+    """The year or triwulan a value was taken from, as stored (`2023`, `2023-TW4`), or InvalidInput.
+
+    Only the spaces around it are dropped, once; whatever else it holds (a control character,
+    other digits than 0-9, more text) is refused, never stored.
+    """
+    if raw is None:
+        return None
+    value = raw.strip(" \t\r\n")
+    if re.fullmatch(r"[0-9]{4}(-TW[1-4])?", value):
+        return value
+    echo = value if len(value) <= 16 else value[:16] + "…"  # a long value is not repeated in full
+    raise InvalidInput(f"source_period: {echo!r} harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)")
+
+
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
@@ -134,10 +149,8 @@ class PerformanceService:
             year, quarter = parse_period(sub.period)
         except IndicatorError as exc:
             raise InvalidInput(str(exc)) from None
-        if sub.source_period is not None and not re.fullmatch(r"\d{4}(-TW[1-4])?", sub.source_period.strip()):
-            raise InvalidInput(
-                f"source_period: {sub.source_period!r} harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)"
-            )
+        source_period = _source_period(sub.source_period)
+        check_count(len(sub.files))
         checked = [check_upload(name, data, self.uploads.max_bytes) for name, data in sub.files]
         created: list[Path] = []
         try:
@@ -145,7 +158,7 @@ class PerformanceService:
                 path, new = store(self.uploads, item)
                 if new:
                     created.append(path)
-            return self._submit(sub, year, quarter, checked)
+            return self._submit(replace(sub, source_period=source_period), year, quarter, checked)
         except BaseException:
             # A failed entry leaves nothing behind: not even the files it brought (unless another
             # entry stored the same file meanwhile and kept it).
@@ -203,7 +216,7 @@ class PerformanceService:
                 elif value is not None:
                     row.value = value.grade if value.grade is not None else canonical(value.number or Decimal(0))
                 row.pending = value is None
-                row.source_period = sub.source_period
+                row.source_period = sub.source_period  # checked and stripped by submit
                 row.note = free_text("catatan", sub.note)
                 row.status = DIKIRIM
                 row.return_note = None

@@ -28,6 +28,11 @@ from workflow.yamlsource import LineDict, SourceError, SourceErrors, load_yaml
 
 DEFAULT_LEADS = (7, 3, 1)
 DEFAULT_MAX_LATENESS = timedelta(hours=24)
+# Upper bounds, so that no value of the file can make the date arithmetic overflow or run long.
+MAX_WORKING_DAY = 120  # a cycle opens or closes within about half a year of office days
+MAX_LEAD = 60  # a reminder goes out at most about three months before its deadline
+MAX_LEADS = 10  # reminders before each deadline
+MAX_LATENESS_HOURS = 24 * 14  # a reminder not sent within two weeks is missed
 
 
 @dataclass(frozen=True)
@@ -56,10 +61,12 @@ class PlannedCycle:
     deadline_at: datetime
 
 
-def _positive_int(errors: list[SourceError], file: str, m: LineDict, key: str, path: str, default: int) -> int:
+def _positive_int(
+    errors: list[SourceError], file: str, m: LineDict, key: str, path: str, default: int, maximum: int
+) -> int:
     value = m.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        errors.append(SourceError(file, m.line_of(key), path, "must be a whole number from 1"))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        errors.append(SourceError(file, m.line_of(key), path, f"must be a whole number from 1 to {maximum}"))
         return default
     return value
 
@@ -98,9 +105,11 @@ def _rule(
                 errors.append(SourceError(file, raw.line_of("sops"), f"{path}.sops", f"{key} runs {spec.periode}"))
                 continue
             keys.append(spec.key)
-    opens = _positive_int(errors, file, raw, "opens_working_day", f"{path}.opens_working_day", default_open)
+    opens = _positive_int(
+        errors, file, raw, "opens_working_day", f"{path}.opens_working_day", default_open, MAX_WORKING_DAY
+    )
     deadline = _positive_int(
-        errors, file, raw, "deadline_working_day", f"{path}.deadline_working_day", default_deadline
+        errors, file, raw, "deadline_working_day", f"{path}.deadline_working_day", default_deadline, MAX_WORKING_DAY
     )
     if deadline < opens:
         errors.append(SourceError(file, raw.line_of("deadline_working_day"), path, "the deadline comes before opening"))
@@ -127,6 +136,15 @@ def _rule(
                 example = "2026-TW1" if kind == "triwulan" else "2026"
                 errors.append(SourceError(file, raw_overrides.line_of(period), where, f"not a period like {example}"))
                 continue
+            year = int(str(period)[:4])
+            for i, field in enumerate(("opens", "deadline")):
+                found = dates[i]
+                if found is not None and found.year not in (year, year + 1):
+                    # a date far from its period is a typo, and would take the reminders' arithmetic off the calendar
+                    errors.append(
+                        SourceError(file, value.line_of(field), f"{where}.{field}", f"must be in {year} or {year + 1}")
+                    )
+                    dates[i] = None
             if dates[0] and dates[1] and dates[1] < dates[0]:
                 errors.append(
                     SourceError(file, raw_overrides.line_of(period), where, "the deadline comes before opening")
@@ -154,6 +172,9 @@ def parse_schedule_file(path: Path, registry: SopRegistry) -> ScheduleFile:
     if not isinstance(years, list) or not years or not all(isinstance(y, int) and 2000 <= y <= 2100 for y in years):
         errors.append(SourceError(file, data.line_of("years"), "years", "must list years such as 2025"))
         years = []
+    elif len(set(years)) != len(years):
+        errors.append(SourceError(file, data.line_of("years"), "years", "lists a year twice"))
+        years = []
     leads: tuple[int, ...] = DEFAULT_LEADS
     lateness = DEFAULT_MAX_LATENESS
     reminders = data.get("reminders")
@@ -165,20 +186,25 @@ def parse_schedule_file(path: Path, registry: SopRegistry) -> ScheduleFile:
                 if key not in ("lead_working_days", "max_lateness_hours"):
                     errors.append(SourceError(file, reminders.line_of(key), f"reminders.{key}", "unknown field"))
             raw_leads = reminders.get("lead_working_days", list(DEFAULT_LEADS))
-            if not isinstance(raw_leads, list) or not all(
-                isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in raw_leads
+            if (
+                not isinstance(raw_leads, list)
+                or len(raw_leads) > MAX_LEADS
+                or not all(isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= MAX_LEAD for x in raw_leads)
             ):
                 errors.append(
                     SourceError(
                         file,
                         reminders.line_of("lead_working_days"),
                         "reminders.lead_working_days",
-                        "must list whole numbers of working days, e.g. [7, 3, 1]",
+                        f"must list at most {MAX_LEADS} whole numbers of working days from 1 to {MAX_LEAD}, "
+                        "e.g. [7, 3, 1]",
                     )
                 )
             else:
                 leads = tuple(sorted(set(raw_leads), reverse=True))
-            hours = _positive_int(errors, file, reminders, "max_lateness_hours", "reminders.max_lateness_hours", 24)
+            hours = _positive_int(
+                errors, file, reminders, "max_lateness_hours", "reminders.max_lateness_hours", 24, MAX_LATENESS_HOURS
+            )
             lateness = timedelta(hours=hours)
     triwulan = _rule(errors, file, data.get("triwulan"), "triwulan", data.line_of("triwulan"), registry,
                      "triwulan", 1, 10)  # fmt: skip

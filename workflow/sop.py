@@ -47,6 +47,7 @@ STEP_ACTIONS: dict[StepKind, tuple[str, ...]] = {
 }
 
 PERIODE_KINDS = ("triwulan", "tahunan")
+MAX_VERSION = 9999  # an SOP's version number: it names the file and fits every database's integer
 
 
 @dataclass(frozen=True)
@@ -409,8 +410,8 @@ def parse_spec(path: Path, display_name: str | None = None) -> SopSpec:
     if key is not None and not _KEY_RE.fullmatch(key):
         c.add(data.line_of("key"), "key", "must be lower-case words joined by '-'")
     version = data.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        c.add(data.line_of("version"), "version", "must be a whole number from 1")
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+        c.add(data.line_of("version"), "version", f"must be a whole number from 1 to {MAX_VERSION}")
         version = None
     periode = c.text(data, "periode", "periode")
     if periode is not None and periode not in PERIODE_KINDS:

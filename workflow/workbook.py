@@ -46,10 +46,12 @@ from workflow.indicators import (
     read_target,
     target_from_number,
 )
+from workflow.limits import NOTE_MAX, SHORT_MAX, too_long
 from workflow.models import DataEvent, Indicator, Person, PlanNode, Realisasi, Target, TargetSet, Unit
 from workflow.numbers import parse_number
 from workflow.org import holdings
 from workflow.perfdata import latest_set, rule_of
+from workflow.plaintext import control_problem
 from workflow.roles import ROLES, ROLES_WITH_SEKSI, SEKSI
 from workflow.service import WorkflowService, utcnow
 
@@ -85,6 +87,23 @@ QUARTER_HEADERS = {
     3: ("tw iii", "tw 3", "tw3", "triwulan iii"),
     4: ("tw iv", "tw 4", "tw4", "triwulan iv"),
 }
+# The longest text each column takes, as written in the cell (the database column it is stored
+# in: workflow/models.py), and whether it may span lines. A longer cell, or one holding a control
+# character, is a bad row; nothing is parsed from it.
+TARGET_TYPED_MAX = 100  # a target as typed, `82 (Tinggi)`; stored canonical in TARGET_MAX
+TARGET_MAX = 40  # Target.annual, .tw1..tw4
+NODE_CELLS = {"tingkat": (32, False), "kode": (64, False), "nama": (500, True), "induk": (64, False)}
+INDICATOR_CELLS = {
+    "kode": (64, False), "indikator": (500, True), "induk": (64, False), "satuan": (64, False),
+    "jenis": (32, False), "arah": (32, False), "agregasi": (32, False), "skala": (32, False),
+    "sumber eksternal": (64, False), "penanggung jawab": (1 + SHORT_MAX, False), "sumber data": (NOTE_MAX, True),
+    "formulasi": (NOTE_MAX, True), "min": (40, False), "maks": (40, False), "penyerapan anggaran": (32, False),
+}  # fmt: skip
+TARGET_CELLS = {
+    "kode": (64, False), "indikator": (500, True), "target": (TARGET_TYPED_MAX, False),
+    "target tahunan": (TARGET_TYPED_MAX, False),
+    **{header: (TARGET_TYPED_MAX, False) for headers in QUARTER_HEADERS.values() for header in headers},
+}  # fmt: skip
 
 
 class ImportErrors(InvalidInput):
@@ -207,6 +226,20 @@ def _sheets_of(book: Workbook) -> dict[str, _Sheet]:
         if header_line:
             sheets[_norm(ws.title)] = _Sheet(ws.title, {h: i for i, h in enumerate(header_row) if h}, data)
     return sheets
+
+
+def _cell_problems(sheet: _Sheet, row: list[str | Decimal | None], limits: dict[str, tuple[int, bool]]) -> list[str]:
+    """Why cells of ROW may not be read (too long for their column, or a control character), one each."""
+    problems = []
+    for header, (limit, multiline) in limits.items():
+        index = sheet.header.get(header)
+        if index is None or index >= len(row):
+            continue
+        text = _text(row[index])
+        problem = too_long(text, limit) or control_problem(text, multiline=multiline)
+        if problem is not None:
+            problems.append(f"{header}: {problem}")
+    return problems
 
 
 def _parent_ok(kind: str, code: str, parent: PlanNode | _NodeRow | None) -> str | None:
@@ -358,6 +391,10 @@ def _parse_nodes(sheet: _Sheet | None, on_file: dict[str, PlanNode], errors: lis
     seen: dict[str, _NodeRow] = {}
     for number, values in sheet.rows:
         where = f"{sheet.title} baris {number}"
+        too_much = _cell_problems(sheet, values, NODE_CELLS)
+        if too_much:
+            errors.extend(f"{where}: {p}" for p in too_much)
+            continue
         kind = KIND_WORDS.get(_norm(_text(sheet.get(values, "tingkat"))))
         code = _text(sheet.get(values, "kode")).strip()
         name = _text(sheet.get(values, "nama")).strip()
@@ -439,6 +476,10 @@ def _parse_indicators(s: Session, sheet: _Sheet | None, node_codes: set[str], er
     seen: set[str] = set()
     for position, (number, values) in enumerate(sheet.rows, start=1):
         where = f"{sheet.title} baris {number}"
+        too_much = _cell_problems(sheet, values, INDICATOR_CELLS)
+        if too_much:
+            errors.extend(f"{where}: {p}" for p in too_much)
+            continue
         code = _text(sheet.get(values, "kode")).strip()
         name = _text(sheet.get(values, "indikator")).strip()
         node = _text(sheet.get(values, "induk")).strip()
@@ -505,9 +546,11 @@ def _parse_indicators(s: Session, sheet: _Sheet | None, node_codes: set[str], er
 def _target_value(rule: IndicatorRule, raw: str | Decimal | None, field: str) -> str:
     if raw is None or raw == "":
         raise IndicatorError(f"{field}: wajib diisi")
-    if isinstance(raw, Decimal):
-        return target_from_number(rule, raw, field)
-    return read_target(rule, raw, field)
+    value = target_from_number(rule, raw, field) if isinstance(raw, Decimal) else read_target(rule, raw, field)
+    problem = too_long(value, TARGET_MAX)  # a huge number, written out in full
+    if problem is not None:
+        raise IndicatorError(f"{field}: {problem}")
+    return value
 
 
 def _parse_targets(
@@ -526,6 +569,10 @@ def _parse_targets(
     seen: set[str] = set()
     for number, values in sheet.rows:
         where = f"{sheet.title} baris {number}"
+        too_much = _cell_problems(sheet, values, TARGET_CELLS)
+        if too_much:
+            errors.extend(f"{where}: {p}" for p in too_much)
+            continue
         code = _text(sheet.get(values, "kode")).strip()
         rule = rules.get(code)
         if rule is None:

@@ -7,7 +7,8 @@ every mapping key and list item.
 Every such file may come from a user (an admin upload or the command line), so the loader reads
 plain data only and refuses, before building anything, what makes a small file expensive:
 anchors and aliases (`&a`, `*a`: "billion laughs"), lists or mappings used as keys, nesting
-deeper than MAX_DEPTH and files larger than MAX_BYTES. Each refusal is a `FILE:LINE` error.
+deeper than MAX_DEPTH and files larger than MAX_BYTES. Each refusal is a `FILE:LINE` error. A
+plain scalar longer than MAX_TYPED is read as text, never as a number, date or boolean.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent, MappingStartEvent, NodeEvent, SequenceStartEvent
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 MAX_BYTES = 1024 * 1024
 """The largest YAML file read (1 MB). A Kabupaten's organisation (20 Kecamatan, 400 people) is
@@ -27,6 +28,10 @@ MAX_DEPTH = 40
 """The deepest nesting of lists and mappings: the files need 5 at most."""
 MAX_REASON = 300
 """The longest reason quoted from the YAML parser (it may quote the file)."""
+MAX_TYPED = 1000
+"""The longest plain scalar read as a number, date or boolean; a longer one is text. No value of
+the files is that long, and PyYAML reads some forms in quadratic time (`1:59:59:...`, a base-60
+number, or a 4,300-digit one that Python refuses to convert)."""
 
 
 class LineDict(dict[str, Any]):
@@ -107,6 +112,13 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        """The tag of a node; a plain scalar longer than MAX_TYPED is text, whatever it looks like."""
+        if kind is ScalarNode and implicit[0] and len(value) > MAX_TYPED:
+            return self.DEFAULT_SCALAR_TAG
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         """A value YAML reads but Python cannot hold (`2024-02-30`, a 5000-digit number) is a file error."""

@@ -254,6 +254,65 @@ def test_good_files_load_through_the_admin_pages_and_leave_no_temp_file(
     assert (setup.sop_dir / "penyusunan-lkjip.v9.yaml").read_text(encoding="utf-8") == sop
 
 
+# --- values YAML reads as dates or numbers ------------------------------------------------------
+
+WITH_A_TIME = ORG_FILE.read_text(encoding="utf-8").replace(
+    "{unit: kutorejo, role: camat, plt: true, from: 2025-06-01,", "{unit: kutorejo, role: camat, plt: true, "
+    "from: 2025-06-01T10:00:00Z,", 1,
+)  # fmt: skip
+HUGE_LATENESS = (
+    (ROOT / "examples" / "schedule-mojokerto.yaml")
+    .read_text(encoding="utf-8")
+    .replace("max_lateness_hours: 24 ", "max_lateness_hours: 99999999999999999999999 ", 1)
+)
+BASE_60_VALUE = "1" + ":59" * 100_000  # a YAML 1.1 integer (kept under the test client's 500 kB in memory)
+BASE_60 = f"units:\n  - code: kutorejo\n    name: {BASE_60_VALUE}\n    kind: kecamatan\npeople: []\n"
+
+
+def test_a_date_with_a_time_a_huge_number_or_a_long_base_60_number_is_a_file_error_on_the_admin_pages(
+    setup: Setup, app: Flask
+) -> None:
+    assert WITH_A_TIME != ORG_FILE.read_text(encoding="utf-8") and "99999999999999999999999" in HUGE_LATENESS
+    line = next(i for i, row in enumerate(WITH_A_TIME.splitlines(), start=1) if "T10:00:00Z" in row)
+    client = app.test_client()
+    login = client.post(
+        "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": _csrf(client, "/login")}
+    )
+    assert login.status_code == 302
+    token = _csrf(client, "/admin/")
+    before = setup.counts()
+    for endpoint, text, expected in (
+        ("/admin/org", WITH_A_TIME, f"berkas.yaml:{line}: people[1].roles[1].from: '2025-06-01T10:00:00+00:00' "
+                                    "has a time of day; write a date (YYYY-MM-DD)"),
+        ("/admin/schedule", HUGE_LATENESS, "berkas.yaml:8: reminders.max_lateness_hours: must be a whole number "
+                                           "from 1 to 336"),
+        ("/admin/org", BASE_60, "berkas.yaml:3: units[0].name: at most 200 characters, 300.001 given"),  # text
+    ):  # fmt: skip
+        response = client.post(
+            endpoint, data={"file": (io.BytesIO(text.encode()), "berkas.yaml"), "csrf_token": token},
+            content_type="multipart/form-data",
+        )  # fmt: skip
+        assert response.status_code == 302, (endpoint, response.status_code)
+        with client.session_transaction() as session:
+            messages = [message for _, message in session.pop("_flashes", [])]
+        assert messages == [expected], (endpoint, messages)
+    assert setup.counts() == before
+
+
+def test_the_cli_refuses_a_date_with_a_time_with_exit_5_and_its_line(setup: Setup) -> None:
+    path = setup.tmp.parent / "org.yaml"
+    path.write_text(WITH_A_TIME, encoding="utf-8")
+    line = next(i for i, row in enumerate(WITH_A_TIME.splitlines(), start=1) if "T10:00:00Z" in row)
+    before = setup.counts()
+    run = subprocess.run(
+        [str(SAKIP), "org", "load", str(path), "--db", setup.url], capture_output=True, text=True,
+        preexec_fn=_capped, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 5, run.stderr[-2000:]
+    assert run.stderr.startswith(f"{path}:{line}: people[1].roles[1].from: '2025-06-01T10:00:00+00:00' has a time")
+    assert "Traceback" not in run.stderr and setup.counts() == before
+
+
 # --- XLSX through `sakip data import` ----------------------------------------------------------
 
 
@@ -317,6 +376,6 @@ def test_a_scale_name_is_never_a_path(setup: Setup) -> None:
         capture_output=True, text=True, preexec_fn=_capped, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 5, run.stderr[-2000:]
-    assert run.stderr.startswith("Indikator baris 2: skala: 'xxx"), run.stderr[:2000]
-    assert "tidak dikenal" in run.stderr.splitlines()[0]
+    # longer than the column it is stored in (a short unknown name is "tidak dikenal": test_indicators.py)
+    assert run.stderr.startswith("Indikator baris 2: skala: at most 32 characters, 300 given"), run.stderr[:2000]
     assert setup.counts() == before

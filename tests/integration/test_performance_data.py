@@ -261,14 +261,38 @@ def _ambiguous_target(book: Workbook) -> None:
     ws["C3"] = "1.234"
 
 
+def _set(sheet: str, cell: str, value: object) -> Callable[[Workbook], None]:
+    def edit(book: Workbook) -> None:
+        book[sheet][cell] = value
+
+    return edit
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
         (_percentage_summed, "Indikator baris 6: agregasi: persentase tidak boleh dijumlahkan"),
         (_unknown_parent, "Indikator baris 3: induk: KL9 tidak ada di Pohon Kinerja"),
         (_ambiguous_target, "PK baris 3: target: '1.234' dapat dibaca dua cara"),
+        # Every cell fits the column it is stored in (workflow/models.py) and holds no control character.
+        (_set("Indikator", "B2", "x" * 32_000), "Indikator baris 2: indikator: at most 500 characters, 32.000 given"),
+        (_set("Indikator", "D2", "x" * 5_000), "Indikator baris 2: satuan: at most 64 characters, 5.000 given"),
+        (_set("Indikator", "D3", "persen\x9b"), "Indikator baris 3: satuan: contains the control character U+009B"),
+        (_set("Pohon Kinerja", "C3", "n" * 501), "Pohon Kinerja baris 3: nama: at most 500 characters, 501 given"),
+        (_set("PK", "C3", 1e300), "PK baris 3: target: at most 100 characters, 301 given"),
+        (_set("PK", "C3", 1e50), "PK baris 3: target: at most 40 characters, 51 given"),  # as stored
     ],
-    ids=["percentage-summed", "unknown-induk", "ambiguous-target"],
+    ids=[
+        "percentage-summed",
+        "unknown-induk",
+        "ambiguous-target",
+        "long-name",
+        "long-satuan",
+        "control-character",
+        "long-node-name",
+        "huge-target-cell",
+        "huge-target",
+    ],
 )
 def test_a_workbook_with_one_bad_row_writes_nothing(
     service: WorkflowService, tmp_path: Path, edit: Callable[[Workbook], None], expected: str
@@ -345,6 +369,23 @@ def test_a_bad_value_is_refused_naming_the_field_and_writes_nothing(
     with pytest.raises(InvalidInput, match=message):
         perf.submit(Submission("kasi.pelayanan", code, "2024-TW1", value=value, note="catatan"))
     assert _counts(service) == before
+
+
+def test_source_period_is_stored_as_checked_and_anything_else_is_refused(
+    service: WorkflowService, tmp_path: Path
+) -> None:
+    _import(service)
+    perf = _perf(service, tmp_path / "up")
+    _start_at_entry(service, "2024-TW1")
+    before = _counts(service)
+    for bad in ("2023" + "\x1f" * 1_000_000, "2023\x0b", "\u0662\u0660\u0662\u0663", "2023-TW5", "", "2023 x"):
+        with pytest.raises(InvalidInput, match="^source_period: .* harus berbentuk TAHUN atau TAHUN-TWn") as refused:
+            perf.submit(Submission("kasi.pelayanan", "7.01.02.2.04", "2024-TW1", value="5", source_period=bad))
+        assert len(str(refused.value)) < 200  # a long value is not repeated in full
+    assert _counts(service) == before
+    entry = Submission("kasi.pelayanan", "7.01.02.2.04", "2024-TW1", value="5", note="-", source_period=" 2023-TW4 ")
+    perf.submit(entry)
+    assert _rows(service, "2024-TW1")["7.01.02.2.04"].source_period == "2023-TW4"
 
 
 def test_a_value_outside_the_indicators_range_is_refused(service: WorkflowService, tmp_path: Path) -> None:
@@ -743,8 +784,22 @@ def test_evidence_is_stored_by_hash_with_its_realisasi(service: WorkflowService,
         ([("bukti.exe", PDF)], "402/402", "jenis berkas .exe tidak diizinkan"),
         ([("bukti.pdf", b"<html>not a pdf</html>")], "402/402", "isi berkas tidak sesuai dengan jenis .pdf"),
         ([("ok.pdf", PDF)], "abc/402", "nilai \\(pembilang\\): 'abc' bukan angka"),  # a good file, a bad value
+        ([("a" * 300_000 + ".pdf", PDF)], "402/402", "^bukti dukung: nama berkas 300.004 karakter melebihi batas 200"),
+        (
+            [(f"bukti-{i}.pdf", PDF + bytes([i])) for i in range(11)],  # ten good files, and one more
+            "402/402",
+            "^bukti dukung: 11 berkas melebihi batas 10 berkas per isian$",
+        ),
     ],
-    ids=["disguised-executable", "oversized", "exe-extension", "not-a-pdf", "good-file-bad-value"],
+    ids=[
+        "disguised-executable",
+        "oversized",
+        "exe-extension",
+        "not-a-pdf",
+        "good-file-bad-value",
+        "long-name",
+        "too-many-files",
+    ],
 )
 def test_a_refused_upload_leaves_no_file_and_no_row(
     service: WorkflowService, tmp_path: Path, files: list[tuple[str, bytes]], value: str, message: str

@@ -176,6 +176,15 @@ def test_a_name_with_no_file_part_is_refused(filename: str) -> None:
         check_upload(filename, PDF)
 
 
+def test_a_name_longer_than_200_characters_is_refused_without_repeating_it() -> None:
+    assert check_upload("a" * 196 + ".png", _png()).filename == "a" * 196 + ".png"  # 200: at the limit
+    for stem in ("a" * 197, "a" * 300_000):
+        with pytest.raises(InvalidInput) as refused:
+            check_upload(stem + ".png", _png())
+        given = f"{len(stem) + 4:,}".replace(",", ".")
+        assert str(refused.value) == f"bukti dukung: nama berkas {given} karakter melebihi batas 200 karakter"
+
+
 def test_store_writes_the_file_under_its_hash_once(tmp_path: Path) -> None:
     settings = UploadSettings(tmp_path / "uploads")
     checked = check_upload("../../LHE AKIP.pdf", PDF)

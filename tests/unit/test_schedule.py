@@ -14,6 +14,7 @@ from workflow.sop import SopRegistry
 from workflow.yamlsource import SourceErrors
 
 WIB = ZoneInfo("Asia/Jakarta")
+LEADS_REASON = "must list at most 10 whole numbers of working days from 1 to 60, e.g. [7, 3, 1]"
 REGISTRY = SopRegistry.from_directory(Path(__file__).resolve().parents[2] / "sop_definitions")
 
 
@@ -66,11 +67,21 @@ def test_an_override_sets_one_periods_dates_and_the_annual_cycle_follows_its_own
         ("kabupaten: mojokerto\nyears: [2026]\ntriwulan: {sops: [penyusunan-lkjip]}\n", "triwulan", "triwulan.sops",
          "penyusunan-lkjip runs tahunan"),
         ("kabupaten: mojokerto\nyears: [2026]\nreminders: {lead_working_days: [7, 0]}\n", "reminders",
-         "reminders.lead_working_days", "must list whole numbers of working days, e.g. [7, 3, 1]"),
+         "reminders.lead_working_days", LEADS_REASON),
+        ("kabupaten: mojokerto\nyears: [2026]\nreminders: {lead_working_days: [7, 100000000]}\n", "reminders",
+         "reminders.lead_working_days", LEADS_REASON),
+        ("kabupaten: mojokerto\nyears: [2026]\nreminders: {lead_working_days: [" + ", ".join(map(str, range(1, 12)))
+         + "]}\n", "reminders", "reminders.lead_working_days", LEADS_REASON),
+        ("kabupaten: mojokerto\nyears: [2026]\nreminders:\n  max_lateness_hours: 99999999999999999999999\n",
+         "max_lateness_hours", "reminders.max_lateness_hours", "must be a whole number from 1 to 336"),
+        ("kabupaten: mojokerto\nyears: [2026, 2027, 2026]\n", "years", "years", "lists a year twice"),
         ("kabupaten: mojokerto\nyears: [26]\n", "years", "years", "must list years such as 2025"),
         ("kabupaten: mojokerto\nyears: [2026]\ntriwulan:\n  sops: [pengukuran-data-kinerja]\n"
          "  deadline_working_day: 0\n",
-         "deadline_working_day", "triwulan.deadline_working_day", "must be a whole number from 1"),
+         "deadline_working_day", "triwulan.deadline_working_day", "must be a whole number from 1 to 120"),
+        ("kabupaten: mojokerto\nyears: [2026]\ntahunan:\n  sops: [penyusunan-lkjip]\n"
+         "  opens_working_day: 100000000\n  deadline_working_day: 100000001\n",
+         "opens_working_day", "tahunan.opens_working_day", "must be a whole number from 1 to 120"),
         ("kabupaten: mojokerto\nyear: [2026]\n", "year:", "year", "unknown field"),
     ],
 )  # fmt: skip
@@ -89,6 +100,8 @@ def test_a_bad_schedule_is_refused_with_file_line_field_and_reason(
     [
         ("2026-tw3: {opens: 2026-10-01}", "not a period like 2026-TW1"),
         ("2026-TW3: {opens: 2026-10-20, deadline: 2026-10-05}", "the deadline comes before opening"),
+        ("2026-TW3: {opens: 2026-10-01, deadline: 0001-01-01}", "must be in 2026 or 2027"),
+        ("2026-TW3: {opens: 9999-12-31}", "must be in 2026 or 2027"),
     ],
 )
 def test_a_bad_override_is_refused(tmp_path: Path, override: str, reason: str) -> None:
