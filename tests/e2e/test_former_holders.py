@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import ORG_FILE
 from sqlalchemy import select
+from test_documents import _enter
 from test_web_app import Site, _advance, build_site, login
 
-from workflow.demo import DEMO_VALUES
 from workflow.models import Person, Task
 from workflow.org import load_org, parse_org_file
-from workflow.performance import Submission
 
 SEKCAM_ROLES = """      - {unit: kutorejo, role: sekcam}
       # A past acting assignment, as in Kutorejo's own record of Plt. Camat (002:25-33).
@@ -33,19 +32,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 def _past_the_review(site: Site) -> None:
     """Every data entry filled and done, and the sekcam's review approved."""
     service, perf = site.service, site.perf
-    for waiting in service.status(site.instance_id).waiting_on:
-        user = waiting.assignee or ""
-        for code in perf.owed(waiting.task_id):
-            raw = DEMO_VALUES[code][0]
-            if raw is None:
-                sub = Submission(user, code, "2024-TW1", pending=True)
-            elif "/" in raw:
-                top, bottom = raw.split("/")
-                sub = Submission(user, code, "2024-TW1", numerator=top, denominator=bottom, note="-")
-            else:
-                sub = Submission(user, code, "2024-TW1", value=raw, note="-")
-            perf.submit(sub)
-        service.act(waiting.task_id, "done", user)
+    _enter(service, perf, site.instance_id)
     _advance(service, site.instance_id, "lapor_camat")
 
 

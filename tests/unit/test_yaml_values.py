@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from test_sop_validation import MINIMAL, corrupt, errors_of, line_of, write
+from test_text_and_patterns import org_errors
 
 from workflow.org import parse_org_file
-from workflow.yamlsource import MAX_BYTES, MAX_TYPED, SourceErrors, load_yaml
+from workflow.yamlsource import MAX_BYTES, MAX_TYPED, load_yaml
 
 ORG = """\
 units:
@@ -26,21 +27,13 @@ people:
 """
 
 
-def _org_errors(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "org.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(SourceErrors) as info:
-        parse_org_file(path)
-    return [str(e) for e in info.value.errors]
-
-
 @pytest.mark.parametrize(
     ("written", "shown"),
     [("2024-01-01T10:00:00Z", "2024-01-01T10:00:00+00:00"), ("2024-01-01 10:00:00", "2024-01-01T10:00:00")],
 )
 def test_an_assignment_date_with_a_time_of_day_is_refused_at_its_line(tmp_path: Path, written: str, shown: str) -> None:
     text = ORG.replace("NAME", "Kecamatan Kutorejo").replace("FROM", written)
-    assert _org_errors(tmp_path, text) == [
+    assert org_errors(tmp_path, text) == [
         f"{tmp_path / 'org.yaml'}:9: people[0].roles[0].from: {shown!r} has a time of day; write a date (YYYY-MM-DD)"
     ]
 
@@ -60,7 +53,7 @@ def test_a_long_base_60_number_is_read_as_text_and_refused_by_the_field_it_is_in
     data, _ = load_yaml(path)
     assert data["units"][0]["name"] == value  # text, as written
     given = f"{len(value):,}".replace(",", ".")
-    assert f"{path}:3: units[0].name: at most 200 characters, {given} given" in _org_errors(
+    assert f"{path}:3: units[0].name: at most 200 characters, {given} given" in org_errors(
         tmp_path, path.read_text(encoding="utf-8")
     )
 
