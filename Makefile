@@ -24,8 +24,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers, one per core; a test module stays on one worker (its module fixtures are built once).
+PYTEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Benchmarks (issue #8): writes bench/results.json and bench/RESULTS.md; see bench/run.py for the knobs.
 bench: $(STAMP)
