@@ -26,6 +26,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import date, datetime, time
 from decimal import Decimal
 from types import BuiltinMethodType, MethodType
@@ -255,10 +256,8 @@ class PlainSandbox(ImmutableSandboxedEnvironment):
         if type(obj) is dict:
             if isinstance(name, str) and name in ALLOWED[dict] and not (prefer_item and name in obj):
                 return getattr(obj, name)
-            try:
+            with suppress(TypeError, LookupError):  # not a key: an allowed method, or undefined below
                 return obj[name]
-            except (TypeError, LookupError):
-                pass
         elif isinstance(obj, list | tuple | str) and isinstance(name, int | slice) and not isinstance(name, bool):
             try:
                 return obj[name]

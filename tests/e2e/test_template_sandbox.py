@@ -222,7 +222,7 @@ def test_a_relative_template_dir_is_taken_inside_the_instance_folder(
 
 def test_render_docx_refuses_a_context_that_is_not_plain_data(office: Path) -> None:
     class Engine:
-        pass
+        """An object of the engine's, which a template must never be handed."""
 
     with pytest.raises(TypeError, match=r"context\.steps\[0\]: Engine is not plain data"):
         render_docx("sop_sheet", {"steps": [Engine()]})
