@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 
 from bench.common import ORG_FILE, SOP_DIR, percentile
-from workflow.db import Database
-from workflow.models import AuditEvent, Instance, OutboxMessage, Person, Task
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind
+from workflow.adapters.db import Database
+from workflow.adapters.models import AuditEvent, Instance, OutboxMessage, Person, Task
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.sop.spec import FINISHED_STATE, SopRegistry, SopSpec, StepKind
 
 SOP_KEY = "pengukuran-data-kinerja"
 # Monday 1 April 2024, 09:00 WIB; a fixed clock keeps the due-time arithmetic identical per run.

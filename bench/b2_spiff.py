@@ -1,6 +1,6 @@
 """B2: the engine against SpiffWorkflow running the same S4 flow as BPMN, both persisted per step.
 
-The S4 export (`workflow.bpmn.export_bpmn`) runs in SpiffWorkflow, with the fan-out over the
+The S4 export (`workflow.sop.bpmn.export_bpmn`) runs in SpiffWorkflow, with the fan-out over the
 demo unit's 8 ASN as in the conformance test. A persisted step is what a stateless server does
 for one user action: in one transaction, read the workflow's serialised state from the same
 database, deserialise it, complete the ready user task, run the engine steps, serialise and
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select, update
 
 from bench.common import SOP_DIR, percentile
-from workflow.bpmn import export_bpmn, process_id
-from workflow.db import make_engine
-from workflow.sop import SopRegistry, StepKind
+from workflow.adapters.db import make_engine
+from workflow.sop.bpmn import export_bpmn, process_id
+from workflow.sop.spec import SopRegistry, StepKind
 
 SOP_KEY = "pengukuran-data-kinerja"
 ASN = 8  # the demo Kutorejo's fan-out, as in B1

@@ -27,9 +27,8 @@ from typing import Any
 from sqlalchemy import Engine, Table, event, func, insert, select, text
 
 from bench.common import SOP_DIR, latency
-from workflow.db import Database
-from workflow.insight import overview_data
-from workflow.models import (
+from workflow.adapters.db import Database
+from workflow.adapters.models import (
     AuditEvent,
     Cycle,
     Indicator,
@@ -42,11 +41,12 @@ from workflow.models import (
     Task,
     Unit,
 )
-from workflow.performance import PerformanceService
-from workflow.queues import task_page
-from workflow.reminders import ReminderEngine
-from workflow.service import WorkflowService
-from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind
+from workflow.services.dashboards import overview_data
+from workflow.services.engine import WorkflowService
+from workflow.services.inbox import task_page
+from workflow.services.performance import PerformanceService
+from workflow.services.reminders import ReminderEngine
+from workflow.sop.spec import FINISHED_STATE, SopRegistry, SopSpec, StepKind
 
 NOW = datetime(2025, 1, 22, 3, 0, tzinfo=UTC)  # Wednesday 22 January 2025, 10:00 WIB
 UNITS_PER_KABUPATEN = 50

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, latency
-from workflow import schema
-from workflow.db import Database
-from workflow.demo import DEMO_VALUES
-from workflow.documents import bukti_dukung, laporan
-from workflow.evidence import UploadSettings
-from workflow.limits import NOTE_MAX
-from workflow.org import load_org, parse_org_file
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.workbook import import_workbook
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.evidence import UploadSettings
+from workflow.domain.limits import NOTE_MAX
+from workflow.services.demo import DEMO_VALUES
+from workflow.services.documents import bukti_dukung, laporan
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.workbook import import_workbook
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 

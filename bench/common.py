@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from workflow import schema
-from workflow.db import make_engine
+from workflow.adapters import schema
+from workflow.adapters.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP_DIR = ROOT / "sop_definitions"

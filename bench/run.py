@@ -20,8 +20,8 @@ from typing import Any
 
 from bench import b1_engine, b2_spiff, b3_scale, b4_http, b5_startup, b7_documents
 from bench.common import ROOT, machine, postgres_server
-from workflow import schema
-from workflow.db import make_engine
+from workflow.adapters import schema
+from workflow.adapters.db import make_engine
 
 OUT = ROOT / "bench"
 GOALS = {

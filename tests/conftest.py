@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from workflow import schema
-from workflow.db import Database, make_engine
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
+from workflow.adapters import schema
+from workflow.adapters.db import Database, make_engine
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.sop.spec import SopRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP_DIR = ROOT / "sop_definitions"

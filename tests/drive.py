@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workflow.service import WorkflowService
-from workflow.sop import FINISHED_STATE
+from workflow.services.engine import WorkflowService
+from workflow.sop.spec import FINISHED_STATE
 
 RETURN_NOTE = "Data capaian Seksi Pelayanan belum lengkap; mohon dilengkapi."
 

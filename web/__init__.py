@@ -27,16 +27,16 @@ from werkzeug.routing import IntegerConverter
 
 from web import access
 from web.auth import login_manager
-from workflow import schema
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.evidence import UploadSettings
+from workflow.adapters.models import Unit
 from workflow.config import PROJECT_ROOT, Config
-from workflow.db import Database
-from workflow.evidence import UploadSettings
-from workflow.icalfeed import feed
-from workflow.models import Unit
-from workflow.org import holdings
-from workflow.performance import PerformanceService
-from workflow.service import WorkflowService, utcnow
-from workflow.sop import SopRegistry
+from workflow.services.engine import WorkflowService, utcnow
+from workflow.services.icalfeed import feed
+from workflow.services.org import holdings
+from workflow.services.performance import PerformanceService
+from workflow.sop.spec import SopRegistry
 
 csrf = CSRFProtect()
 

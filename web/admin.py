@@ -21,14 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from web.access import rule
-from workflow.calendar import WorkCalendar
+from workflow.adapters.models import Cycle, Instance, Person, RoleAssignment, Unit
+from workflow.domain.calendar import WorkCalendar
 from workflow.errors import WorkflowError
-from workflow.models import Cycle, Instance, Person, RoleAssignment, Unit
-from workflow.org import load_org, parse_org_file
-from workflow.schedule import load_schedule, parse_schedule_file
-from workflow.service import WorkflowService
-from workflow.sop import parse_spec
-from workflow.yamlsource import MAX_BYTES, SourceErrors
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.schedule import load_schedule, parse_schedule_file
+from workflow.sop.spec import parse_spec
+from workflow.sop.yamlsource import MAX_BYTES, SourceErrors
 
 bp = Blueprint("admin", __name__)
 

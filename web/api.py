@@ -16,12 +16,12 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from web.access import may_use, rule
+from workflow.adapters.models import ApiToken, Instance, Person, Task, Unit, unit_chain
+from workflow.domain.roles import ROLES
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
-from workflow.models import ApiToken, Instance, Person, Task, Unit, unit_chain
-from workflow.org import holdings
-from workflow.roles import ROLES
-from workflow.service import WorkflowService
-from workflow.tokens import token_hash
+from workflow.services.engine import WorkflowService
+from workflow.services.org import holdings
+from workflow.services.tokens import token_hash
 
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -15,7 +15,7 @@ reach the check. The failures counted in `WINDOW`:
 
 A session holds the person's `session_version` and the login time. It ends when the version no
 longer matches (bumped at logout, password change, deactivation and role removal: see
-`workflow.org.end_sessions`) or when `PERMANENT_SESSION_LIFETIME` (8 hours) has passed since
+`workflow.services.org.end_sessions`) or when `PERMANENT_SESSION_LIFETIME` (8 hours) has passed since
 login, however active the user was.
 """
 
@@ -37,9 +37,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from web.access import rule
-from workflow.models import LoginAttempt, Person
-from workflow.org import end_sessions
-from workflow.service import WorkflowService
+from workflow.adapters.models import LoginAttempt, Person
+from workflow.services.engine import WorkflowService
+from workflow.services.org import end_sessions
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

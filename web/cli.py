@@ -9,9 +9,9 @@ import logging
 
 import click
 
+from workflow.adapters.mailer import SmtpSettings
 from workflow.cli import Context, db_option, handles_errors, main
-from workflow.mailer import SmtpSettings
-from workflow.scheduler import SchedulerRunner, interval_from_env
+from workflow.services.scheduler import SchedulerRunner, interval_from_env
 
 
 @main.command()

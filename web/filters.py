@@ -9,8 +9,8 @@ from typing import Any
 from babel.numbers import format_decimal
 from flask import Flask, session
 
-from workflow.limits import NOTE_MAX
-from workflow.localtime import waktu_lokal
+from workflow.domain.limits import NOTE_MAX
+from workflow.domain.localtime import waktu_lokal
 
 
 def _locale() -> str:

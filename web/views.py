@@ -29,13 +29,8 @@ from sqlalchemy import func, select
 
 from web.access import MONITORING_ROLES, guard, may_use, rule
 from web.messages import action_word, localise
-from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
-from workflow.evidence import stored_path
-from workflow.flowchart import flowchart_svg
-from workflow.indicators import IndicatorError, parse_period
-from workflow.insight import dashboard_data, overview_data
-from workflow.limits import NOTE_MAX, SHORT_MAX
-from workflow.models import (
+from workflow.adapters.evidence import stored_path
+from workflow.adapters.models import (
     AuditEvent,
     DocumentVersion,
     Evidence,
@@ -47,13 +42,18 @@ from workflow.models import (
     Task,
     Unit,
 )
-from workflow.org import holdings, local_date
-from workflow.perfdata import entry_step
-from workflow.performance import PerformanceService, Submission
-from workflow.queues import BOXES, mark_notifications_read, notifications, positions, task_page
-from workflow.rekap import document_content, sha256_text
-from workflow.service import OPEN, WorkflowService
-from workflow.sop import StepKind
+from workflow.domain.indicators import IndicatorError, parse_period
+from workflow.domain.limits import NOTE_MAX, SHORT_MAX
+from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
+from workflow.services.dashboards import dashboard_data, overview_data
+from workflow.services.engine import OPEN, WorkflowService
+from workflow.services.inbox import BOXES, mark_notifications_read, notifications, positions, task_page
+from workflow.services.measurement import entry_step
+from workflow.services.org import holdings, local_date
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.rekap import document_content, sha256_text
+from workflow.sop.flowchart import flowchart_svg
+from workflow.sop.spec import StepKind
 
 bp = Blueprint("main", __name__)
 ALL_ROLES = (
@@ -436,7 +436,7 @@ def bagan(instance_id: int) -> Any:
 @rule(logged_in=True)  # SOP definitions are not any unit's data
 def sop_bpmn(key: str, version: int) -> Any:
     """The SOP version as BPMN 2.0 with its diagram, for Camunda Modeler, bpmn.io and the like."""
-    from workflow.bpmn import export_bpmn
+    from workflow.sop.bpmn import export_bpmn
 
     try:
         spec = _service().registry.get(key, version)
@@ -451,7 +451,7 @@ def sop_bpmn(key: str, version: int) -> Any:
 @rule(logged_in=True)  # SOP definitions are not any unit's data
 def sop_document(key: str, version: int, fmt: str) -> Any:
     """The SOP sheet in the standard format, with its bagan alur, as PDF or Word."""
-    from workflow.documents import sop_sheet
+    from workflow.services.documents import sop_sheet
 
     try:
         spec = _service().registry.get(key, version)
@@ -469,7 +469,7 @@ def sop_document(key: str, version: int, fmt: str) -> Any:
 def instance_document(instance_id: int, document: str, fmt: str) -> Any:
     """The Nota Dinas, the Laporan Hasil Pengukuran (draft, or final as signed) as PDF or Word, or
     the bukti dukung of reviu berjenjang (PDF only)."""
-    from workflow.documents import bukti_dukung, laporan, nota_dinas
+    from workflow.services.documents import bukti_dukung, laporan, nota_dinas
 
     found = _instance_or_404(instance_id)
     guard(found.unit_id)
@@ -491,7 +491,7 @@ def instance_document(instance_id: int, document: str, fmt: str) -> Any:
 def format_document(unit_code: str, period: str, username: str, fmt: str) -> Any:
     """The Format / Checklist data kinerja of one person: their own, or anyone's for the Tim SAKIP
     and the unit's leaders (who hand the formats out)."""
-    from workflow.documents import format_checklist, format_pdf, format_xlsx
+    from workflow.services.documents import format_checklist, format_pdf, format_xlsx
 
     unit_id = _unit_id(unit_code)
     guard(unit_id, None if username == current_user.username else MONITOR_ROLES)
@@ -622,7 +622,7 @@ def rekap(unit_code: str, period: str) -> Any:
         _fail(exc)
         return redirect(url_for("main.home"))
     if request.args.get("format") == "xlsx":
-        from workflow.workbook import write_rekap_xlsx
+        from workflow.services.workbook import write_rekap_xlsx
 
         buffer = io.BytesIO()
         write_rekap_xlsx(data, buffer)  # type: ignore[arg-type]

@@ -27,13 +27,13 @@ from pathlib import Path
 import pytest
 from conftest import ORG_FILE, ROOT, SOP_DIR, free_port, missing_service
 
-from workflow.db import Database
-from workflow.demo import DEMO_VALUES, SHORTFALL_NOTE
+from workflow.adapters.db import Database
 from workflow.errors import InvalidInput
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import create_token, set_all_passwords
+from workflow.services.demo import DEMO_VALUES, SHORTFALL_NOTE
+from workflow.services.engine import WorkflowService
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.tokens import create_token, set_all_passwords
+from workflow.sop.spec import SopRegistry
 
 SAKIP = str(Path(sys.executable).with_name("sakip"))
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import ORG_FILE, SOP_DIR
 
-from workflow import schema
-from workflow.org import parse_org_file
+from workflow.adapters import schema
+from workflow.services.org import parse_org_file
 
 SAKIP = str(Path(sys.executable).with_name("sakip"))
 S4 = "pengukuran-data-kinerja"

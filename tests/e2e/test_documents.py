@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from conftest import ORG_FILE, ROOT, SOP_DIR, missing_service
 
-from workflow import schema
-from workflow.db import Database
-from workflow.demo import DEMO_VALUES
-from workflow.documents import bukti_dukung, laporan, sop_sheet
-from workflow.evidence import UploadSettings
-from workflow.org import load_org, parse_org_file
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.workbook import import_workbook
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.evidence import UploadSettings
+from workflow.services.demo import DEMO_VALUES
+from workflow.services.documents import bukti_dukung, laporan, sop_sheet
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.workbook import import_workbook
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 REGISTRY = SopRegistry.from_directory(SOP_DIR)
@@ -132,7 +132,7 @@ def test_the_laporan_and_the_bukti_dukung_of_a_cycle_with_one_return(tmp_path: P
     with service.db.unit_of_work(readonly=True) as uow:
         from sqlalchemy import select
 
-        from workflow.models import DocumentVersion
+        from workflow.adapters.models import DocumentVersion
 
         versions = list(uow.session.scalars(select(DocumentVersion).order_by(DocumentVersion.version)))
     assert [v.version for v in versions] == [1, 2] and versions[0].sha256 != versions[1].sha256
@@ -150,7 +150,7 @@ def test_every_sop_sheet_renders(key: str, tmp_path: Path) -> None:
 
 
 def test_the_nota_dinas_is_numbered_once_by_the_units_pattern_in_sequence(tmp_path: Path) -> None:
-    from workflow.documents import nota_dinas, nota_dinas_number
+    from workflow.services.documents import nota_dinas, nota_dinas_number
 
     service, _perf = _site(tmp_path)
     first = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
@@ -171,8 +171,8 @@ def test_the_nota_dinas_is_numbered_once_by_the_units_pattern_in_sequence(tmp_pa
 def test_the_format_checklist_lists_a_kasis_indicators_with_targets_and_earlier_quarters(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from workflow.documents import format_checklist, format_pdf, format_xlsx
     from workflow.errors import NotFound
+    from workflow.services.documents import format_checklist, format_pdf, format_xlsx
 
     service, perf = _site(tmp_path)
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id

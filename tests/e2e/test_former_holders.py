@@ -13,8 +13,8 @@ from sqlalchemy import select
 from test_documents import _enter
 from test_web_app import Site, _advance, build_site, login
 
-from workflow.models import Person, Task
-from workflow.org import load_org, parse_org_file
+from workflow.adapters.models import Person, Task
+from workflow.services.org import load_org, parse_org_file
 
 SEKCAM_ROLES = """      - {unit: kutorejo, role: sekcam}
       # A past acting assignment, as in Kutorejo's own record of Plt. Camat (002:25-33).

@@ -32,14 +32,24 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from web import create_app
-from workflow import schema
-from workflow.db import Database
-from workflow.models import Cycle, DataEvent, Indicator, Person, PlanNode, RoleAssignment, Schedule, TargetSet, Unit
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import set_all_passwords
-from workflow.yamlsource import MAX_BYTES, MAX_DEPTH
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.models import (
+    Cycle,
+    DataEvent,
+    Indicator,
+    Person,
+    PlanNode,
+    RoleAssignment,
+    Schedule,
+    TargetSet,
+    Unit,
+)
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.tokens import set_all_passwords
+from workflow.sop.spec import SopRegistry
+from workflow.sop.yamlsource import MAX_BYTES, MAX_DEPTH
 
 PASSWORD = "rahasia-uji-1"
 MEMORY_CAP = 768 * 1024 * 1024  # the 584-byte file took 7 GB; a healthy run needs ~150 MB

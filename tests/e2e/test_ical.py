@@ -14,10 +14,10 @@ from icalendar import Calendar
 
 from web import create_app
 from workflow.errors import NotAllowed
-from workflow.icalfeed import issue_token, revoke_token
-from workflow.schedule import load_schedule, parse_schedule_file
-from workflow.service import WorkflowService
-from workflow.unitcalendar import UnitCalendars
+from workflow.services.engine import WorkflowService
+from workflow.services.icalfeed import issue_token, revoke_token
+from workflow.services.schedule import load_schedule, parse_schedule_file
+from workflow.services.unit_calendars import UnitCalendars
 
 S4 = "pengukuran-data-kinerja"
 WIB = ZoneInfo("Asia/Jakarta")

@@ -1,6 +1,6 @@
 """Issue #13, findings 2 and 5, through every entry point (service, CLI, API, page).
 
-- Free text has a length limit (`workflow.limits.NOTE_MAX`): a longer note, return note, row
+- Free text has a length limit (`workflow.domain.limits.NOTE_MAX`): a longer note, return note, row
   note, realisasi note or reassign reason is refused naming the field (CLI exit 5, API 422, an
   Indonesian message on the page) and writes nothing.
 - The service decides which holding acts: a person who is definitive Kasi Pelayanan and Plt.
@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 from test_cli import sakip
 from test_web_app import Site, build_site, csrf_of, login
 
-from workflow.demo import DEMO_VALUES
+from workflow.adapters.models import AuditEvent, Person, Realisasi, RoleAssignment, Task, Unit
+from workflow.domain.limits import NOTE_MAX
 from workflow.errors import InvalidInput
-from workflow.limits import NOTE_MAX
-from workflow.models import AuditEvent, Person, Realisasi, RoleAssignment, Task, Unit
-from workflow.performance import Submission
-from workflow.service import WorkflowService
-from workflow.tokens import create_token
+from workflow.services.demo import DEMO_VALUES
+from workflow.services.engine import WorkflowService
+from workflow.services.performance import Submission
+from workflow.services.tokens import create_token
 
 S1 = "pengumpulan-data-kinerja"
 TOO_LONG = "x" * (NOTE_MAX + 1)

@@ -16,8 +16,8 @@ from docx import Document
 from test_cli import sakip
 from test_documents import REGISTRY, S4, _site, cycle_with_one_return, pdf_text
 
-from workflow.documents import laporan, nota_dinas
 from workflow.errors import InvalidInput
+from workflow.services.documents import laporan, nota_dinas
 
 MONTHS = "Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember"
 
@@ -156,7 +156,9 @@ def test_an_offices_own_word_template_is_used_and_a_broken_one_is_refused_clearl
 
     def save_letterhead(folder: Path, address: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        document = Document(str(Path(__file__).resolve().parents[2] / "workflow/doc_templates/nota_dinas.docx"))
+        document = Document(
+            str(Path(__file__).resolve().parents[2] / "workflow/services/doc_templates/nota_dinas.docx")
+        )
         paragraph = next(p for p in document.paragraphs if "{{ kop_alamat }}" in p.text)
         paragraph.runs[0].text = address
         document.save(str(folder / "nota_dinas.docx"))

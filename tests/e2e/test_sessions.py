@@ -17,12 +17,12 @@ from test_cli import sakip
 from test_web_app import PASSWORD, csrf_of, login
 
 from web import create_app
-from workflow.db import Database
-from workflow.models import Person
-from workflow.org import AssignmentSpec, load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import set_all_passwords
+from workflow.adapters.db import Database
+from workflow.adapters.models import Person
+from workflow.services.engine import WorkflowService
+from workflow.services.org import AssignmentSpec, load_org, parse_org_file
+from workflow.services.tokens import set_all_passwords
+from workflow.sop.spec import SopRegistry
 
 LOGIN_PAGE = "Masuk ke Alur SAKIP"
 

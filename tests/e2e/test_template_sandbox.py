@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from test_cli import sakip
 from test_documents import REGISTRY, S4, _site, cycle_with_one_return
 
-from workflow.documents import BAGAN_MARKER, laporan, nota_dinas, render_docx, sop_sheet, template_dir
+from workflow.adapters.template_sandbox import MAX_TEXT, RANGE_BUDGET, PlainSandbox, is_plain, plain_data
 from workflow.errors import InvalidInput
-from workflow.sop import SopSpec
-from workflow.template_sandbox import MAX_TEXT, RANGE_BUDGET, PlainSandbox, is_plain, plain_data
+from workflow.services.documents import BAGAN_MARKER, laporan, nota_dinas, render_docx, sop_sheet, template_dir
+from workflow.sop.spec import SopSpec
 
 DEFAULT_SHEET = Path(__file__).resolve().parents[2] / "workflow" / "doc_templates" / "sop_sheet.docx"
 

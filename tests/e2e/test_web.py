@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from web import create_app
-from workflow import schema
+from workflow.adapters import schema
 
 
 @pytest.fixture

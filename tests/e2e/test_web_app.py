@@ -20,17 +20,17 @@ from sqlalchemy import func, select
 from web import create_app
 from web.access import PUBLIC, RULES
 from web.views import MONITOR_ROLES
-from workflow import schema
-from workflow.db import Database
-from workflow.demo import DEMO_VALUES
-from workflow.evidence import UploadSettings
-from workflow.models import Evidence, Indicator, Instance, Person, RoleAssignment, Task, Unit
-from workflow.org import load_org, parse_org_file
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import create_token, set_all_passwords
-from workflow.workbook import import_workbook
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.evidence import UploadSettings
+from workflow.adapters.models import Evidence, Indicator, Instance, Person, RoleAssignment, Task, Unit
+from workflow.services.demo import DEMO_VALUES
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.tokens import create_token, set_all_passwords
+from workflow.services.workbook import import_workbook
+from workflow.sop.spec import SopRegistry
 
 PASSWORD = "rahasia-uji-1"
 S4 = "pengukuran-data-kinerja"
@@ -411,7 +411,7 @@ def test_session_cookie_is_httponly_and_samesite_and_remember_me_is_off(site: Si
 
 def test_the_plt_switch_shows_on_every_page_and_is_recorded_in_the_action(tmp_path: Path) -> None:
     site = build_site(f"sqlite:///{tmp_path / 'p.db'}", tmp_path / "uploads")
-    from workflow.models import Person, RoleAssignment
+    from workflow.adapters.models import Person, RoleAssignment
 
     with site.service.db.unit_of_work() as uow:
         s = uow.session
@@ -568,7 +568,7 @@ def test_a_signed_report_whose_content_changes_later_shows_a_mismatch(site: Site
     assert "sig-ok" in page and shown_hash.group(1)[:16] in page
     # Someone changes the data behind the signed report: the mismatch shows.
     with service.db.unit_of_work() as uow:
-        from workflow.models import Realisasi
+        from workflow.adapters.models import Realisasi
 
         row = uow.session.scalar(select(Realisasi).where(Realisasi.period == "2024-TW1").limit(1))
         assert row is not None
@@ -581,7 +581,7 @@ def test_a_signed_report_whose_content_changes_later_shows_a_mismatch(site: Site
 def test_the_kabupaten_overview_shows_who_is_late_and_by_how_much(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from workflow.models import Cycle
+    from workflow.adapters.models import Cycle
 
     site = build_site(f"sqlite:///{tmp_path / 'o.db'}", tmp_path / "uploads")
     now = site.service.clock()
@@ -645,7 +645,7 @@ def test_failures_from_elsewhere_do_not_lock_a_user_out(site: Site) -> None:
 
 
 def test_a_revoked_api_token_is_refused(site: Site) -> None:
-    from workflow.tokens import revoke_tokens
+    from workflow.services.tokens import revoke_tokens
 
     token = create_token(site.service, "camat")
     client = site.app.test_client()
@@ -656,7 +656,7 @@ def test_a_revoked_api_token_is_refused(site: Site) -> None:
 
 def test_a_plt_holder_not_switched_to_acting_acts_as_plt_by_the_services_rule(tmp_path: Path) -> None:
     site = build_site(f"sqlite:///{tmp_path / 'q.db'}", tmp_path / "uploads")
-    from workflow.models import Person, RoleAssignment
+    from workflow.adapters.models import Person, RoleAssignment
 
     with site.service.db.unit_of_work() as uow:
         s = uow.session
@@ -745,7 +745,7 @@ def test_a_kasi_downloads_their_own_format_and_the_tim_sakip_anyones(site: Site)
 def test_a_leader_reassigns_the_task_of_an_asn_who_left_from_the_instance_page(site: Site) -> None:
     from datetime import date
 
-    from workflow.models import Person, RoleAssignment
+    from workflow.adapters.models import Person, RoleAssignment
 
     waiting = {w.assignee: w.task_id for w in site.service.status(site.instance_id).waiting_on}
     task_id = waiting["tim.sakip2"]
@@ -781,7 +781,7 @@ def test_a_broken_office_template_is_a_notice_in_indonesian_not_an_error_page(
 ) -> None:
     from docx import Document
 
-    from workflow.documents import TEMPLATES
+    from workflow.services.documents import TEMPLATES
 
     monkeypatch.setenv("SAKIP_TEMPLATE_DIR", str(tmp_path / "tpl"))
     (tmp_path / "tpl" / "kutorejo").mkdir(parents=True)

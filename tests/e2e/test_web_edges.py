@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from test_web_app import PDF, Site, build_site, login
 
-from workflow.documents import nota_dinas_number
+from workflow.adapters.models import DocumentNumber, Evidence, Unit
 from workflow.errors import InvalidInput
-from workflow.models import DocumentNumber, Evidence, Unit
-from workflow.performance import Submission
+from workflow.services.documents import nota_dinas_number
+from workflow.services.performance import Submission
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from drive import drive
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from workflow.db import Database
+from workflow.adapters.db import Database
+from workflow.adapters.models import AuditEvent, Instance, OutboxMessage, Task
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflow.models import AuditEvent, Instance, OutboxMessage, Task
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 

@@ -17,10 +17,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from conftest import SOP_DIR, missing_service
 
-from workflow.bpmn import NS, export_bpmn, iso_duration, process_id
-from workflow.machine import SopMachine
-from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind
-from workflow.waktu import parse_waktu
+from workflow.domain.waktu import parse_waktu
+from workflow.sop.bpmn import NS, export_bpmn, iso_duration, process_id
+from workflow.sop.machine import SopMachine
+from workflow.sop.spec import FINISHED_STATE, SopRegistry, SopSpec, StepKind
 
 REGISTRY = SopRegistry.from_directory(SOP_DIR)
 KEYS = [s.key for s in REGISTRY.latest()]

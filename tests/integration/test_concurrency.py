@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from workflow.check import check
+from workflow.adapters.models import AuditEvent
 from workflow.errors import Conflict
-from workflow.models import AuditEvent
-from workflow.service import WorkflowService
+from workflow.services.check import check
+from workflow.services.engine import WorkflowService
 
 S4 = "pengukuran-data-kinerja"
 

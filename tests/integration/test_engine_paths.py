@@ -6,10 +6,10 @@ import pytest
 from drive import RETURN_NOTE, drive
 from sqlalchemy import func, select
 
-from workflow.check import check
-from workflow.models import AuditEvent, Task
-from workflow.service import WorkflowService
-from workflow.sop import FINISHED_STATE, StepKind
+from workflow.adapters.models import AuditEvent, Task
+from workflow.services.check import check
+from workflow.services.engine import WorkflowService
+from workflow.sop.spec import FINISHED_STATE, StepKind
 
 PERIODS = {"triwulan": "2024-TW1", "tahunan": "2024"}
 SOP_KEYS = ["pengumpulan-data-kinerja", "pengukuran-data-kinerja", "pengumpulan-data-kinerja-jetis", "penyusunan-lkjip"]

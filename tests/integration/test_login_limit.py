@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 import web.auth
 from web import create_app
 from web.auth import MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER, WINDOW
-from workflow.db import Database
-from workflow.models import LoginAttempt
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import set_all_passwords
+from workflow.adapters.db import Database
+from workflow.adapters.models import LoginAttempt
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.tokens import set_all_passwords
+from workflow.sop.spec import SopRegistry
 
 PASSWORD = "rahasia-uji-1"
 OFFICE = "10.20.30.40"  # the Kecamatan office, everyone behind one NAT address

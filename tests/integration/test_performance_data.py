@@ -20,10 +20,8 @@ from conftest import ROOT
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from workflow.demo import DEMO_VALUES, SHORTFALL_NOTE
-from workflow.errors import Conflict, InvalidInput, NotAllowed
-from workflow.evidence import UploadSettings
-from workflow.models import (
+from workflow.adapters.evidence import UploadSettings
+from workflow.adapters.models import (
     AuditEvent,
     DataEvent,
     Evidence,
@@ -35,9 +33,11 @@ from workflow.models import (
     TargetSet,
     Task,
 )
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.workbook import ImportErrors, import_workbook, write_rekap_xlsx
+from workflow.errors import Conflict, InvalidInput, NotAllowed
+from workflow.services.demo import DEMO_VALUES, SHORTFALL_NOTE
+from workflow.services.engine import WorkflowService
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.workbook import ImportErrors, import_workbook, write_rekap_xlsx
 
 S4 = "pengukuran-data-kinerja"
 ENTRY = "pengukuran_asn"
@@ -274,7 +274,7 @@ def _set(sheet: str, cell: str, value: object) -> Callable[[Workbook], None]:
         (_percentage_summed, "Indikator baris 6: agregasi: persentase tidak boleh dijumlahkan"),
         (_unknown_parent, "Indikator baris 3: induk: KL9 tidak ada di Pohon Kinerja"),
         (_ambiguous_target, "PK baris 3: target: '1.234' dapat dibaca dua cara"),
-        # Every cell fits the column it is stored in (workflow/models.py) and holds no control character.
+        # Every cell fits the column it is stored in (workflow/adapters/models.py) and holds no control character.
         (_set("Indikator", "B2", "x" * 32_000), "Indikator baris 2: indikator: at most 500 characters, 32.000 given"),
         (_set("Indikator", "D2", "x" * 5_000), "Indikator baris 2: satuan: at most 64 characters, 5.000 given"),
         (_set("Indikator", "D3", "persen\x9b"), "Indikator baris 3: satuan: contains the control character U+009B"),
@@ -863,8 +863,8 @@ def test_a_switch_decides_tw4_even_where_a_rencana_aksi_has_quarter_targets(
 
 
 def _signatures_match(service: WorkflowService, instance_id: int) -> list[bool]:
-    from workflow.models import Signature
-    from workflow.rekap import document_content, sha256_text
+    from workflow.adapters.models import Signature
+    from workflow.services.rekap import document_content, sha256_text
 
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session

@@ -15,13 +15,13 @@ from pathlib import Path
 from conftest import ROOT, FrozenClock
 from sqlalchemy import event, select
 
-from workflow.db import Database
-from workflow.insight import overview_data
-from workflow.performance import PerformanceService
-from workflow.reminders import ReminderEngine
-from workflow.schema import head_revision
-from workflow.service import WorkflowService
-from workflow.workbook import import_workbook
+from workflow.adapters.db import Database
+from workflow.adapters.schema import head_revision
+from workflow.services.dashboards import overview_data
+from workflow.services.engine import WorkflowService
+from workflow.services.performance import PerformanceService
+from workflow.services.reminders import ReminderEngine
+from workflow.services.workbook import import_workbook
 
 S4 = "pengukuran-data-kinerja"
 
@@ -113,8 +113,8 @@ def test_an_action_on_a_plain_step_counts_no_fanout_siblings_and_rereads_no_know
 
 
 def test_holders_of_many_pairs_answers_as_holders_does_for_each(service: WorkflowService) -> None:
-    from workflow.models import Unit
-    from workflow.org import holders, holders_of
+    from workflow.adapters.models import Unit
+    from workflow.services.org import holders, holders_of
 
     now = service.clock()
     with service.db.unit_of_work(readonly=True) as uow:

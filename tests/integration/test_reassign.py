@@ -11,17 +11,17 @@ from conftest import ORG_FILE, ROOT, FrozenClock, PostgresServer, new_postgres_d
 from sqlalchemy import func, select
 from test_actions import S4, _advance_to
 
-from workflow import performance
-from workflow.check import check
-from workflow.db import Database
-from workflow.demo import DEMO_VALUES
+from workflow.adapters.db import Database
+from workflow.adapters.models import AuditEvent, Notification, Person, RoleAssignment, Task
 from workflow.errors import Conflict, InvalidInput, NotAllowed
-from workflow.models import AuditEvent, Notification, Person, RoleAssignment, Task
-from workflow.org import load_org, parse_org_file
-from workflow.performance import PerformanceService, Submission
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.workbook import import_workbook
+from workflow.services import performance
+from workflow.services.check import check
+from workflow.services.demo import DEMO_VALUES
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.performance import PerformanceService, Submission
+from workflow.services.workbook import import_workbook
+from workflow.sop.spec import SopRegistry
 
 
 def _leaves(service: WorkflowService, username: str, role: str, last_day: date) -> None:

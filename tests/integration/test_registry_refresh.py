@@ -17,13 +17,13 @@ import pytest
 from conftest import ORG_FILE, SOP_DIR, free_port
 from sqlalchemy import select
 
-from workflow import schema
-from workflow.db import Database
-from workflow.models import Instance, OutboxMessage
-from workflow.org import load_org, parse_org_file
-from workflow.reminders import ReminderEngine
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.models import Instance, OutboxMessage
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.reminders import ReminderEngine
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 SAKIP = str(Path(sys.executable).with_name("sakip"))

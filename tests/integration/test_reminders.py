@@ -16,15 +16,15 @@ import pytest
 from conftest import SOP_DIR, FrozenClock, free_port, missing_service
 from sqlalchemy import select
 
-from workflow.calendar import WorkCalendar
-from workflow.db import Database
-from workflow.mailer import MAX_ATTEMPTS, SmtpSettings
-from workflow.models import Instance, Notification, OutboxMessage, Person, Reminder, Task
-from workflow.reminders import PassReport, ReminderEngine
-from workflow.schedule import load_schedule, parse_schedule_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.unitcalendar import UnitCalendars
+from workflow.adapters.db import Database
+from workflow.adapters.mailer import MAX_ATTEMPTS, SmtpSettings
+from workflow.adapters.models import Instance, Notification, OutboxMessage, Person, Reminder, Task
+from workflow.domain.calendar import WorkCalendar
+from workflow.services.engine import WorkflowService
+from workflow.services.reminders import PassReport, ReminderEngine
+from workflow.services.schedule import load_schedule, parse_schedule_file
+from workflow.services.unit_calendars import UnitCalendars
+from workflow.sop.spec import SopRegistry
 
 WIB = ZoneInfo("Asia/Jakarta")
 S4 = "pengukuran-data-kinerja"
@@ -459,7 +459,7 @@ def test_a_simulated_year_with_two_schedulers_passing_at_once(
 
 
 def test_only_one_of_two_scheduler_processes_leads(service: WorkflowService, db_url: str) -> None:
-    from workflow.scheduler import SchedulerRunner
+    from workflow.services.scheduler import SchedulerRunner
 
     other = WorkflowService(Database.from_url(db_url), SopRegistry.from_directory(SOP_DIR), clock=service.clock)
     first, second = SchedulerRunner(service), SchedulerRunner(other)
@@ -491,7 +491,7 @@ def test_a_cycle_first_seen_after_its_deadline_starts_nothing(
 
 
 def test_insert_once_reports_the_second_insert_as_not_done(service: WorkflowService) -> None:
-    from workflow.db import insert_once
+    from workflow.adapters.db import insert_once
 
     person = _rows(service.db, Person, Person.username == "camat")[0]
     values = {"person_id": person.id, "created_at": datetime(2026, 4, 6, tzinfo=UTC), "kind": "task",
@@ -546,7 +546,7 @@ def test_a_unit_missing_people_is_started_once_they_are_loaded(
     import yaml
     from conftest import ORG_FILE
 
-    from workflow.org import load_org, parse_org_file
+    from workflow.services.org import load_org, parse_org_file
 
     data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
     data["units"].append({"code": "dlanggu", "name": "Kecamatan Dlanggu", "kind": "kecamatan", "parent": "mojokerto"})

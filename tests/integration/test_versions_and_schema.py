@@ -11,12 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from conftest import SOP_DIR, FrozenClock
 from drive import drive
 
-from workflow import schema
-from workflow.db import Database
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.models import Base
 from workflow.errors import InvalidInput
-from workflow.models import Base
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
+from workflow.services.engine import WorkflowService
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 

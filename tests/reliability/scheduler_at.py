@@ -14,11 +14,11 @@ import argparse
 import time
 from datetime import datetime, timedelta
 
+from workflow.adapters.mailer import SmtpSettings
 from workflow.cli import Context
-from workflow.mailer import SmtpSettings
-from workflow.reminders import PassReport
-from workflow.scheduler import SchedulerRunner
-from workflow.service import WorkflowService
+from workflow.services.engine import WorkflowService
+from workflow.services.reminders import PassReport
+from workflow.services.scheduler import SchedulerRunner
 
 
 def main() -> None:

@@ -20,12 +20,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from web.api import OPENAPI
-from workflow import schema as db_schema
-from workflow.db import Database, make_engine
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
-from workflow.tokens import create_token
+from workflow.adapters import schema as db_schema
+from workflow.adapters.db import Database, make_engine
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.tokens import create_token
+from workflow.sop.spec import SopRegistry
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 TOKENS: dict[str, str] = {}

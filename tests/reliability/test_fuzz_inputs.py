@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from web.cli import main
-from workflow.numbers import NumberError, parse_number
-from workflow.sop import SopSpec, parse_spec
-from workflow.waktu import parse_waktu
-from workflow.yamlsource import SourceErrors
+from workflow.domain.numbers import NumberError, parse_number
+from workflow.domain.waktu import parse_waktu
+from workflow.sop.spec import SopSpec, parse_spec
+from workflow.sop.yamlsource import SourceErrors
 
 BOUNDED = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 SOP_FILES = sorted(SOP_DIR.glob("*.yaml"))

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2.exceptions import TemplateError
 
-from workflow.documents import render_docx, sop_sheet
+from workflow.adapters.template_sandbox import PlainSandbox
 from workflow.errors import InvalidInput
-from workflow.sop import SopRegistry
-from workflow.template_sandbox import PlainSandbox
+from workflow.services.documents import render_docx, sop_sheet
+from workflow.sop.spec import SopRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SHEET = ROOT / "workflow" / "doc_templates" / "sop_sheet.docx"

@@ -33,17 +33,17 @@ from test_fuzz_inputs import _paths
 
 from web import create_app
 from web.cli import main
-from workflow import schema
-from workflow.db import Database
+from workflow.adapters import schema
+from workflow.adapters.db import Database
+from workflow.adapters.models import Base
 from workflow.errors import InvalidInput
-from workflow.models import Base
-from workflow.org import load_org, parse_org_file
-from workflow.schedule import parse_schedule_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry, parse_spec
-from workflow.tokens import set_all_passwords
-from workflow.workbook import import_workbook
-from workflow.yamlsource import SourceErrors
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.services.schedule import parse_schedule_file
+from workflow.services.tokens import set_all_passwords
+from workflow.services.workbook import import_workbook
+from workflow.sop.spec import SopRegistry, parse_spec
+from workflow.sop.yamlsource import SourceErrors
 
 PASSWORD = "rahasia-uji-1"
 FUZZ = settings(

@@ -15,13 +15,13 @@ from conftest import ORG_FILE, FrozenClock
 from reliability_support import run_together
 from sqlalchemy import event, func, select
 
-from workflow.check import check
-from workflow.db import Database, make_engine
+from workflow.adapters.db import Database, make_engine
+from workflow.adapters.models import AuditEvent, Task
 from workflow.errors import Conflict
-from workflow.models import AuditEvent, Task
-from workflow.org import load_org, parse_org_file
-from workflow.service import ActResult, WorkflowService
-from workflow.sop import SopRegistry
+from workflow.services.check import check
+from workflow.services.engine import ActResult, WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.sop.spec import SopRegistry
 
 S4 = "pengukuran-data-kinerja"
 RACERS = 50

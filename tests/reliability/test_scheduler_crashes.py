@@ -30,14 +30,14 @@ from drive import drive
 from reliability_support import MailSink, smtp_sink
 from sqlalchemy import func, select
 
-import workflow.mailer
-from workflow.check import check
-from workflow.db import Database
-from workflow.mailer import CLAIM_TIMEOUT, deliver_mail
-from workflow.models import OutboxMessage, Reminder
-from workflow.org import load_org, parse_org_file
-from workflow.service import WorkflowService
-from workflow.sop import SopRegistry
+import workflow.adapters.mailer
+from workflow.adapters.db import Database
+from workflow.adapters.mailer import CLAIM_TIMEOUT, deliver_mail
+from workflow.adapters.models import OutboxMessage, Reminder
+from workflow.services.check import check
+from workflow.services.engine import WorkflowService
+from workflow.services.org import load_org, parse_org_file
+from workflow.sop.spec import SopRegistry
 
 pytestmark = pytest.mark.postgres
 
@@ -198,8 +198,8 @@ def test_a_crash_during_delivery_leaves_only_the_message_in_flight_unconfirmed(
                               attempts=0, payload={"to": f"p{n}@kutorejo.example", "subject": f"s{n}", "body": "b"})
             )  # fmt: skip
         uow.commit()
-    settings = workflow.mailer.SmtpSettings(host=sink.host, port=sink.port, timeout=5)
-    real_send, calls = workflow.mailer._send, []
+    settings = workflow.adapters.mailer.SmtpSettings(host=sink.host, port=sink.port, timeout=5)
+    real_send, calls = workflow.adapters.mailer._send, []
 
     def send_then_die(*args: str) -> None:
         calls.append(args)
@@ -207,10 +207,10 @@ def test_a_crash_during_delivery_leaves_only_the_message_in_flight_unconfirmed(
         if len(calls) == 2:
             raise Crash
 
-    monkeypatch.setattr(workflow.mailer, "_send", send_then_die)
+    monkeypatch.setattr(workflow.adapters.mailer, "_send", send_then_die)
     with pytest.raises(Crash):
         deliver_mail(service.db, settings, clock.now)
-    monkeypatch.setattr(workflow.mailer, "_send", real_send)
+    monkeypatch.setattr(workflow.adapters.mailer, "_send", real_send)
     clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 60)
 
     report = deliver_mail(service.db, settings, clock.now)

@@ -27,12 +27,12 @@ from reliability_support import Api, pg_stack, run_together
 from sqlalchemy import select
 
 from deploy.stack import Stack
-from workflow.check import check
-from workflow.db import Database
-from workflow.models import AuditEvent
-from workflow.service import WorkflowService
-from workflow.sop import FINISHED_STATE, SopRegistry
-from workflow.tokens import create_token
+from workflow.adapters.db import Database
+from workflow.adapters.models import AuditEvent
+from workflow.services.check import check
+from workflow.services.engine import WorkflowService
+from workflow.services.tokens import create_token
+from workflow.sop.spec import FINISHED_STATE, SopRegistry
 
 pytestmark = pytest.mark.postgres
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from workflow.calendar import DEFAULT_OFFICE_HOURS, DayOff, WorkCalendar
-from workflow.waktu import parse_waktu
+from workflow.domain.calendar import DEFAULT_OFFICE_HOURS, DayOff, WorkCalendar
+from workflow.domain.waktu import parse_waktu
 
 WIB = ZoneInfo("Asia/Jakarta")  # +07:00
 WITA = ZoneInfo("Asia/Makassar")  # +08:00

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from workflow.errors import InvalidInput
-from workflow.evidence import (
+from workflow.adapters.evidence import (
     DEFAULT_MAX_BYTES,
     UploadSettings,
     check_upload,
     store,
     stored_path,
 )
+from workflow.errors import InvalidInput
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.capaian import POLICIES
-from workflow.indicators import (
+from workflow.domain.capaian import POLICIES
+from workflow.domain.indicators import (
     QUARTERS,
     IndicatorError,
     IndicatorRule,

@@ -10,8 +10,8 @@ import pytest
 from test_sop_validation import MINIMAL, corrupt, errors_of, line_of, write
 from test_text_and_patterns import ORG, org_errors
 
+from workflow.domain.limits import NOTE_MAX, STEP_TEXT_MAX, free_text, too_long
 from workflow.errors import InvalidInput
-from workflow.limits import NOTE_MAX, STEP_TEXT_MAX, free_text, too_long
 
 
 def test_free_text_is_stripped_limited_and_free_of_control_characters() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from workflow.machine import RETURN_ROWS, InstanceToken, MachineCache, SopMachine
-from workflow.perfdata import entry_step
-from workflow.sop import FINISHED_STATE, SopRegistry, SopSpec, StepKind
+from workflow.services.measurement import entry_step
+from workflow.sop.machine import RETURN_ROWS, InstanceToken, MachineCache, SopMachine
+from workflow.sop.spec import FINISHED_STATE, SopRegistry, SopSpec, StepKind
 
 REPO = Path(__file__).resolve().parents[2]
 REGISTRY = SopRegistry.from_directory(REPO / "sop_definitions")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.capaian import POLICIES, average, capaian, capaian_grade, efisiensi
-from workflow.numbers import NumberError, format_id, parse_number
-from workflow.scales import load_scale, scale_names
+from workflow.domain.capaian import POLICIES, average, capaian, capaian_grade, efisiensi
+from workflow.domain.numbers import NumberError, format_id, parse_number
+from workflow.domain.scales import load_scale, scale_names
 
 D = Decimal
 

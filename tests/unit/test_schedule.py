@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflow.calendar import WorkCalendar
-from workflow.schedule import parse_schedule_file, plan_cycles
-from workflow.sop import SopRegistry
-from workflow.yamlsource import SourceErrors
+from workflow.domain.calendar import WorkCalendar
+from workflow.services.schedule import parse_schedule_file, plan_cycles
+from workflow.sop.spec import SopRegistry
+from workflow.sop.yamlsource import SourceErrors
 
 WIB = ZoneInfo("Asia/Jakarta")
 LEADS_REASON = "must list at most 10 whole numbers of working days from 1 to 60, e.g. [7, 3, 1]"

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
-from workflow.sop import SopRegistry, SopSpec, StepKind
+from workflow.sop.spec import SopRegistry, SopSpec, StepKind
 
 REPO = Path(__file__).resolve().parents[2]
 SOP_DIR = REPO / "sop_definitions"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow.sop import SopRegistry, StepKind, parse_spec
-from workflow.yamlsource import SourceError, SourceErrors, load_yaml
+from workflow.sop.spec import SopRegistry, StepKind, parse_spec
+from workflow.sop.yamlsource import SourceError, SourceErrors, load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 S4_FILE = REPO / "sop_definitions" / "pengukuran-data-kinerja.v1.yaml"

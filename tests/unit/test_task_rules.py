@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workflow.models import Task
-from workflow.service import may_take
+from workflow.adapters.models import Task
+from workflow.services.engine import may_take
 
 
 def _task(role: str, seksi: str | None = None, assignee_id: int | None = None) -> Task:

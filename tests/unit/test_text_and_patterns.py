@@ -12,11 +12,11 @@ import pytest
 from conftest import SOP_DIR
 from test_sop_validation import MINIMAL, corrupt, errors_of, line_of, write
 
-from workflow.bpmn import export_bpmn
-from workflow.flowchart import flowchart_svg
-from workflow.org import nota_dinas_pattern_problem, parse_org_file
-from workflow.sop import SopRegistry, parse_spec
-from workflow.yamlsource import SourceErrors
+from workflow.services.org import nota_dinas_pattern_problem, parse_org_file
+from workflow.sop.bpmn import export_bpmn
+from workflow.sop.flowchart import flowchart_svg
+from workflow.sop.spec import SopRegistry, parse_spec
+from workflow.sop.yamlsource import SourceErrors
 
 ORG = """\
 units:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from workflow.calendar import DEFAULT_OFFICE_HOURS, DayOff
-from workflow.models import Unit
-from workflow.unitcalendar import UnitCalendars, validate_calendar
-from workflow.waktu import parse_waktu
+from workflow.adapters.models import Unit
+from workflow.domain.calendar import DEFAULT_OFFICE_HOURS, DayOff
+from workflow.domain.waktu import parse_waktu
+from workflow.services.unit_calendars import UnitCalendars, validate_calendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 

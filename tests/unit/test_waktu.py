@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from workflow.waktu import Waktu, WaktuUnit, parse_waktu
+from workflow.domain.waktu import Waktu, WaktuUnit, parse_waktu
 
 # (printed exactly as in the seed, amount, unit, working minutes, working days)
 SEED_FORMS = [

@@ -11,8 +11,8 @@ import pytest
 from test_sop_validation import MINIMAL, corrupt, errors_of, line_of, write
 from test_text_and_patterns import org_errors
 
-from workflow.org import parse_org_file
-from workflow.yamlsource import MAX_BYTES, MAX_TYPED, load_yaml
+from workflow.services.org import parse_org_file
+from workflow.sop.yamlsource import MAX_BYTES, MAX_TYPED, load_yaml
 
 ORG = """\
 units:

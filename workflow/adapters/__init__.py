@@ -1,0 +1,3 @@
+"""What talks to the outside: the database (engine, models, migrations, repository), mail, the
+evidence store, template rendering.
+"""
