@@ -23,12 +23,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-# Two workers, one per core; a test module stays on one worker (its module fixtures are built once).
+# Two workers, one per core. Tests are handed out one by one, so a slow module does not keep one
+# worker busy alone at the end; a module whose module-scoped fixture is costly (a server stack)
+# carries an xdist_group mark and stays on one worker.
 PYTEST_WORKERS ?= 2
 
 test: lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Benchmarks (issue #8): writes bench/results.json and bench/RESULTS.md; see bench/run.py for the knobs.
 bench: $(STAMP)

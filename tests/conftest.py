@@ -7,6 +7,7 @@ import glob
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import uuid
@@ -16,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from workflow.adapters import schema
 from workflow.adapters.db import Database, make_engine
 from workflow.services.engine import WorkflowService
 from workflow.services.org import load_org, parse_org_file
-from workflow.sop.spec import SopRegistry
+from workflow.sop.spec import SopRegistry, SopSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP_DIR = ROOT / "sop_definitions"
@@ -115,6 +117,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         migrated = make_engine(server.url("sakip_template"))
         schema.upgrade(migrated)
         migrated.dispose()
+        with_org = Database.from_url(new_postgres_database(server, name="sakip_template_org"))
+        _load_demo_org(with_org)
+        with_org.dispose()
         yield server
     finally:
         subprocess.run(
@@ -124,12 +129,15 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def new_postgres_database(server: PostgresServer, migrated: bool = True) -> str:
-    """A fresh database on SERVER, copied from the migrated template when MIGRATED."""
-    name = f"sakip_{uuid.uuid4().hex[:12]}"
+def new_postgres_database(
+    server: PostgresServer, migrated: bool = True, *, with_org: bool = False, name: str | None = None
+) -> str:
+    """A fresh database on SERVER, copied from the migrated template when MIGRATED (from the one
+    that also holds the demo organisation when WITH_ORG)."""
+    name = name or f"sakip_{uuid.uuid4().hex[:12]}"
     admin = make_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        template = " TEMPLATE sakip_template" if migrated else ""
+        template = " TEMPLATE sakip_template_org" if with_org else " TEMPLATE sakip_template" if migrated else ""
         conn.execute(text(f"CREATE DATABASE {name}{template}"))
     admin.dispose()
     return server.url(name)
@@ -138,22 +146,80 @@ def new_postgres_database(server: PostgresServer, migrated: bool = True) -> str:
 # --- databases and the service ---------------------------------------------------------
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection: object, _record: object) -> None:
+    """SQLite in this test process does not wait for the disk on each commit: the counterpart of
+    the test PostgreSQL server's fsync=off. A killed process still loses nothing (the writes are
+    in the OS cache); only a crash of the whole machine could, and no test crashes the machine."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session (per xdist worker); `db_url` hands out copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "sakip.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    assert not path.with_name("sakip.db-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_org_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated SQLite template with the demo organisation loaded."""
+    path = tmp_path_factory.mktemp("sqlite-org-template") / "sakip.db"
+    db = Database.from_url(new_sqlite_database(sqlite_template, path))
+    _load_demo_org(db)
+    db.dispose()
+    return path
+
+
+def _load_demo_org(db: Database) -> None:
+    with db.unit_of_work() as uow:
+        load_org(uow.session, parse_org_file(ORG_FILE))
+        uow.commit()
+
+
+# The databases db_url created with the demo organisation already in them (see `service`).
+_BORN_WITH_ORG: set[str] = set()
+
+
+def new_sqlite_database(template: Path, path: Path) -> str:
+    """A fresh migrated SQLite database at PATH: a copy of TEMPLATE, as PostgreSQL copies its template."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty, migrated database: a SQLite file, then a fresh PostgreSQL database."""
+    """An empty, migrated database: a SQLite file, then a fresh PostgreSQL database.
+
+    For a test that uses `service`, the copy is taken from a template that already holds the demo
+    organisation, which `service` would load first thing: the same database, without loading the
+    organisation again for every test."""
+    with_org = "service" in request.fixturenames
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sakip.db'}"
-        engine = make_engine(url)
-        schema.upgrade(engine)
-        engine.dispose()
-        return url
-    server = request.getfixturevalue("postgres_server")
-    return new_postgres_database(server)
+        template = request.getfixturevalue("sqlite_org_template" if with_org else "sqlite_template")
+        url = new_sqlite_database(template, tmp_path / "sakip.db")
+    else:
+        url = new_postgres_database(request.getfixturevalue("postgres_server"), with_org=with_org)
+    if with_org:
+        _BORN_WITH_ORG.add(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sop_specs() -> list[SopSpec]:
+    """The real SOP definitions, parsed and validated once per session (a spec is immutable)."""
+    return SopRegistry.from_directory(SOP_DIR).all()
 
 
 @pytest.fixture
-def registry() -> SopRegistry:
-    return SopRegistry.from_directory(SOP_DIR)
+def registry(sop_specs: list[SopSpec]) -> SopRegistry:
+    """A registry of its own over the real SOP folder, holding the specs parsed once."""
+    return SopRegistry(sop_specs, SOP_DIR)
 
 
 @pytest.fixture
@@ -170,9 +236,8 @@ def database(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def service(database: Database, registry: SopRegistry, clock: FrozenClock) -> WorkflowService:
+def service(database: Database, db_url: str, registry: SopRegistry, clock: FrozenClock) -> WorkflowService:
     """The engine over a real database holding the demo organisation (Kutorejo)."""
-    with database.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    if db_url not in _BORN_WITH_ORG:
+        _load_demo_org(database)
     return WorkflowService(database, registry, clock=clock)

@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 from flask import abort, g, request
 from flask_login import current_user
 
+from workflow.domain.rules import MONITORING_ROLES
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 PUBLIC = "public"
@@ -29,7 +31,6 @@ LOGGED_IN = "logged_in"
 # The roles that follow the units below their own (a Kabupaten's Bagian Organisasi and
 # Inspektorat over its Kecamatan): the only roles a unit above may read with. Everyone else at a
 # Kabupaten, its ASN included, reads no Kecamatan's work.
-MONITORING_ROLES: frozenset[str] = frozenset({"bag_organisasi", "inspektorat"})
 
 
 def may_use(held: Mapping[int, set[str]], chain: Sequence[int], roles: Iterable[str], above: bool) -> bool:

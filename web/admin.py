@@ -10,7 +10,6 @@ which browsers limit to 4 kB).
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,15 +17,15 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from web.access import rule
-from workflow.adapters.models import Cycle, Instance, Person, RoleAssignment, Unit
+from web.messages import localise
 from workflow.domain.calendar import WorkCalendar
 from workflow.errors import WorkflowError
+from workflow.services.admin import admin_overview, load_org_file, load_schedule_file
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
-from workflow.services.schedule import load_schedule, parse_schedule_file
+from workflow.services.org import parse_org_file
+from workflow.services.schedule import parse_schedule_file
 from workflow.sop.spec import parse_spec
 from workflow.sop.yamlsource import MAX_BYTES, SourceErrors
 
@@ -42,32 +41,18 @@ def _service() -> WorkflowService:
 @rule("admin")
 def index() -> Any:
     service = _service()
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        units = list(s.scalars(select(Unit).order_by(Unit.kind, Unit.name)))
-        people = list(s.scalars(select(Person).order_by(Person.username)))
-        assignments = s.execute(
-            select(RoleAssignment, Person.username, Unit.code)
-            .join(Person, Person.id == RoleAssignment.person_id)
-            .join(Unit, Unit.id == RoleAssignment.unit_id)
-            .order_by(Unit.code, RoleAssignment.role, Person.username)
-        ).all()
-        used = Counter(
-            (k, v) for k, v, done in s.execute(select(Instance.sop_key, Instance.sop_version, Instance.finished_at))
-            if done is None
-        )  # fmt: skip
-        cycles = list(s.scalars(select(Cycle).order_by(Cycle.deadline_at.desc()).limit(24)))
+    found = admin_overview(service)
     sops = [
         {"key": spec.key, "version": spec.version, "nama": spec.nama, "steps": len(spec.steps),
          "latest": spec.version == service.registry.get(spec.key).version,
-         "running": used.get((spec.key, spec.version), 0)}
+         "running": found.running.get((spec.key, spec.version), 0)}
         for spec in service.registry.all()
     ]  # fmt: skip
     year = service.clock().year
     holidays = WorkCalendar().holidays_in(year)
     return render_template(
-        "admin.html", units=units, people=people, assignments=assignments, sops=sops, cycles=cycles,
-        holidays=holidays, year=year,
+        "admin/admin.html", units=found.units, people=found.people, assignments=found.assignments, sops=sops,
+        cycles=found.cycles, holidays=holidays, year=year,
     )  # fmt: skip
 
 
@@ -126,7 +111,7 @@ def _report(exc: SourceErrors) -> None:
 
 
 def _refused(exc: WorkflowError) -> None:
-    flash(_cut(str(exc), MAX_MESSAGE), "danger")
+    flash(_cut(localise(exc), MAX_MESSAGE), "danger")
 
 
 @bp.post("/org")
@@ -137,9 +122,7 @@ def org_upload() -> Any:
             return redirect(url_for("admin.index"))
         try:
             org = parse_org_file(path)
-            with _service().db.unit_of_work() as uow:
-                summary = load_org(uow.session, org)
-                uow.commit()
+            summary = load_org_file(_service(), org)
             flash(f"Organisasi dimuat: {summary.units} unit, {summary.people} orang.", "success")
         except SourceErrors as exc:
             _report(exc)
@@ -157,9 +140,7 @@ def schedule_upload() -> Any:
         try:
             service = _service()
             schedule = parse_schedule_file(path, service.registry)
-            with service.db.unit_of_work() as uow:
-                load_schedule(uow.session, schedule, service.calendars, service.clock())
-                uow.commit()
+            load_schedule_file(service, schedule)
             flash("Jadwal dimuat.", "success")
         except SourceErrors as exc:
             _report(exc)

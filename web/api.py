@@ -12,16 +12,13 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from web.access import may_use, rule
-from workflow.adapters.models import ApiToken, Instance, Person, Task, Unit, unit_chain
 from workflow.domain.roles import ROLES
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
+from workflow.services import accounts, instances
 from workflow.services.engine import WorkflowService
-from workflow.services.org import holdings
-from workflow.services.tokens import token_hash
 
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,15 +54,10 @@ def authenticated(view: F) -> F:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return _error(401, "missing bearer token")
-        with _service().db.unit_of_work(readonly=True) as uow:
-            row = uow.session.execute(
-                select(ApiToken, Person)
-                .join(Person, Person.id == ApiToken.person_id)
-                .where(ApiToken.token_hash == token_hash(header[7:].strip()), ApiToken.revoked_at.is_(None))
-            ).first()
-            if row is None or not row[1].active:
-                return _error(401, "invalid or revoked token")
-            g.api_username = row[1].username
+        username = accounts.token_username(_service(), header[7:].strip())
+        if username is None:
+            return _error(401, "invalid or revoked token")
+        g.api_username = username
         try:
             return view(*args, **kwargs)
         except WorkflowError as exc:
@@ -79,7 +71,7 @@ def _json_body() -> dict[str, Any]:
     if body is None:
         body = {}
     if not isinstance(body, dict):
-        raise InvalidInput("body: must be a JSON object")
+        raise InvalidInput("body: must be a JSON object", code="body.not_object")
     return body
 
 
@@ -97,21 +89,15 @@ def act(task_id: int, action: str) -> Any:
     body = _json_body()
     note = body.get("note")
     if note is not None and not isinstance(note, str):
-        raise InvalidInput("note: must be a string")
+        raise InvalidInput("note: must be a string", code="body.not_text", field="note")
     rows = body.get("rows")
     if rows is not None and (
         not isinstance(rows, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in rows.items())
     ):
-        raise InvalidInput("rows: must map indicator codes to notes")
+        raise InvalidInput("rows: must map indicator codes to notes", code="rows.not_mapping")
     service = _service()
     result = service.act(task_id, action, g.api_username, note, rows)
-    with service.db.unit_of_work(readonly=True) as uow:
-        task = uow.session.get(Task, task_id)
-        instance = uow.session.get(Instance, result.instance_id)
-        assert task is not None and instance is not None
-        task_json = {"id": task.id, "status": task.status, "outcome": task.outcome, "step_id": task.step_id}
-        instance_json = {"id": instance.id, "state": instance.state, "sop_key": instance.sop_key,
-                         "period": instance.period}  # fmt: skip
+    task_json, instance_json = instances.task_and_instance_json(service, task_id, result.instance_id)
     return jsonify(task=task_json, instance=instance_json, opened_task_ids=list(result.opened_task_ids))
 
 
@@ -120,23 +106,16 @@ def act(task_id: int, action: str) -> Any:
 @authenticated
 def history(instance_id: int) -> Any:
     service = _service()
-    with service.db.unit_of_work(readonly=True) as uow:
-        instance = uow.session.get(Instance, instance_id)
-        if instance is None:
-            raise NotFound(f"unknown instance {instance_id}")
-        person = service._person(uow.session, g.api_username)
-        held: dict[int, set[str]] = {}
-        for h in holdings(uow.session, person.id, service.clock()):
-            held.setdefault(h.unit_id, set()).add(h.role)
-        # The pages' rule for an instance: its own unit's people, and the monitoring roles above it.
-        if not person.is_admin and not may_use(held, _chain(uow.session, instance.unit_id), ROLES, above=True):
-            raise NotAllowed(f"user {g.api_username!r} may not read instance {instance_id}")
+    reader = instances.instance_reader(service, g.api_username, instance_id)
+    # The pages' rule for an instance: its own unit's people, and the monitoring roles above it.
+    if not reader.is_admin and not may_use(reader.held, reader.chain, ROLES, above=True):
+        raise NotAllowed(
+            f"user {g.api_username!r} may not read instance {instance_id}",
+            code="instance.not_readable",
+            user=g.api_username,
+            instance=instance_id,
+        )
     return jsonify([e.as_json() for e in service.history(instance_id)])
-
-
-def _chain(s: Any, unit_id: int) -> list[int]:
-    unit = s.get(Unit, unit_id)
-    return [u.id for u in unit_chain(s, unit)] if unit is not None else []
 
 
 @bp.post("/instances")
@@ -146,7 +125,7 @@ def start() -> Any:
     body = _json_body()
     missing = [k for k in ("sop_key", "unit", "period") if not isinstance(body.get(k), str) or not body.get(k)]
     if missing:
-        raise InvalidInput(f"{missing[0]}: required (a string)")
+        raise InvalidInput(f"{missing[0]}: required (a string)", code="body.required", field=missing[0])
     result = _service().start(body["sop_key"], body["unit"], body["period"], g.api_username)
     return jsonify(instance_id=result.instance_id, state=result.state), 201
 

@@ -13,6 +13,9 @@ reach the check. The failures counted in `WINDOW`:
 - `MAX_FAILURES_PER_ADDRESS` per address over all usernames, a higher ceiling, so a whole office
   behind one NAT address keeps working while one address cannot try name after name.
 
+The limits and the record of attempts are `workflow.services.accounts` (`MAX_FAILURES` and the
+rest are imported here from there).
+
 A session holds the person's `session_version` and the login time. It ends when the version no
 longer matches (bumped at logout, password change, deactivation and role removal: see
 `workflow.services.org.end_sessions`) or when `PERMANENT_SESSION_LIFETIME` (8 hours) has passed since
@@ -21,9 +24,7 @@ login, however active the user was.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,27 +32,26 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from web.access import rule
-from workflow.adapters.models import LoginAttempt, Person
+from workflow.services import accounts
+from workflow.services.accounts import KNOWN_ADDRESS as KNOWN_ADDRESS
+from workflow.services.accounts import MAX_FAILURES as MAX_FAILURES
+from workflow.services.accounts import MAX_FAILURES_PER_ADDRESS as MAX_FAILURES_PER_ADDRESS
+from workflow.services.accounts import MAX_FAILURES_PER_USER as MAX_FAILURES_PER_USER
+from workflow.services.accounts import WINDOW as WINDOW
+from workflow.services.accounts import Account
 from workflow.services.engine import WorkflowService
-from workflow.services.org import end_sessions
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = ""
-MAX_FAILURES = 5
-MAX_FAILURES_PER_USER = 20
-MAX_FAILURES_PER_ADDRESS = 50
-KNOWN_ADDRESS = timedelta(days=30)
 # Compared against when the username is unknown, so the answer takes as long as for a known one.
 _DUMMY_HASH = generate_password_hash("sakip-no-such-user")
-WINDOW = timedelta(minutes=15)
 LANGUAGES = ("id", "en")
 # Session keys: the person's session version and the login time (seconds since the epoch).
 SESSION_VERSION = "sakip_sv"
@@ -82,16 +82,15 @@ def load_user(user_id: str) -> User | None:
     except ValueError:
         return None
     service = _service()
-    with service.db.unit_of_work(readonly=True) as uow:
-        person = uow.session.get(Person, pid)
-        if person is None or not person.active or not person.password_hash or not _current(person, service):
-            for key in _LOGIN_KEYS:  # the cookie's stale login goes; its CSRF token and language stay
-                session.pop(key, None)
-            return None
-        return User(person.id, person.username, person.name, person.is_admin)
+    person = accounts.active_account(service, pid)
+    if person is None or not _current(person, service):
+        for key in _LOGIN_KEYS:  # the cookie's stale login goes; its CSRF token and language stay
+            session.pop(key, None)
+        return None
+    return User(person.id, person.username, person.name, person.is_admin)
 
 
-def _current(person: Person, service: WorkflowService) -> bool:
+def _current(person: Account, service: WorkflowService) -> bool:
     """The session was made at PERSON's current session version, less than the lifetime ago."""
     version, login_at = session.get(SESSION_VERSION), session.get(LOGIN_AT)
     if not isinstance(version, int) or version != person.session_version or not isinstance(login_at, int):
@@ -109,72 +108,24 @@ def _client() -> str:
     return request.remote_addr or "-"
 
 
-def _lock_key(kind: str, value: str) -> int:
-    """A signed 64-bit key for pg_advisory_xact_lock, the same in every process."""
-    digest = hashlib.blake2b(f"sakip-login-{kind}:{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _admit(username: str) -> int | None:
-    """Decide and record in one transaction, before the password is checked.
-
-    None when a limit is reached (nothing is recorded: a refused attempt does not keep the lock
-    going); otherwise this attempt is committed as a failure, and its id returned. The attempts
-    of one username and those of one address decide one at a time, so each decision sees every
-    attempt admitted before it: on PostgreSQL behind two transaction-scoped advisory locks
-    (always the username's first, then the address's: no deadlock), on SQLite because a write
-    transaction holds the database's write lock from its start (BEGIN IMMEDIATE). The counts run
-    after the locks are taken, each statement seeing what was committed before it (READ COMMITTED).
-    """
-    service = _service()
-    now = service.clock()
-    address = _client()[:64]
-    with service.db.unit_of_work() as uow:
-        s = uow.session
-        if service.db.dialect == "postgresql":
-            s.execute(select(func.pg_advisory_xact_lock(_lock_key("user", username))))
-            s.execute(select(func.pg_advisory_xact_lock(_lock_key("address", address))))
-
-        def failures(*where: Any) -> int:
-            recent = (LoginAttempt.ok.is_(False), LoginAttempt.at >= now - WINDOW)
-            return int(s.scalar(select(func.count(LoginAttempt.id)).where(*recent, *where)) or 0)
-
-        known_address = s.scalar(
-            select(LoginAttempt.id)
-            .where(
-                LoginAttempt.ok.is_(True),
-                LoginAttempt.username == username,
-                LoginAttempt.address == address,
-                LoginAttempt.at >= now - KNOWN_ADDRESS,
-            )
-            .limit(1)
-        )
-        if (
-            failures(LoginAttempt.username == username, LoginAttempt.address == address) >= MAX_FAILURES
-            or failures(LoginAttempt.address == address) >= MAX_FAILURES_PER_ADDRESS
-            or (known_address is None and failures(LoginAttempt.username == username) >= MAX_FAILURES_PER_USER)
-        ):
-            return None
-        attempt = LoginAttempt(username=username, address=address, at=now, ok=False)
-        s.add(attempt)
-        uow.commit()
-        return attempt.id
+    """Decide and record in one transaction, before the password is checked
+    (`workflow.services.accounts.admit_login`): None when a limit is reached, else the id of
+    this attempt, committed as a failure."""
+    return accounts.admit_login(_service(), username, _client()[:64])
 
 
 def _succeeded(attempt_id: int) -> None:
-    with _service().db.unit_of_work() as uow:
-        uow.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(ok=True))
-        uow.commit()
+    accounts.login_succeeded(_service(), attempt_id)
 
 
-def check_login(username: str, password: str) -> Person | None:
+def check_login(username: str, password: str) -> Account | None:
     """The active person with this username and password, or None."""
-    with _service().db.unit_of_work(readonly=True) as uow:
-        person = uow.session.scalar(select(Person).where(Person.username == username))
-        if person is None or not person.active or not person.password_hash:
-            check_password_hash(_DUMMY_HASH, password)
-            return None
-        return person if check_password_hash(person.password_hash, password) else None
+    found = accounts.login_account(_service(), username)
+    if found is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return found.account if check_password_hash(found.password_hash, password) else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -224,7 +175,7 @@ def login() -> Any:
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("login.html", form=form), status
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -235,9 +186,7 @@ def logout() -> Any:
     person_id = int(current_user.id)
     logout_user()
     session.clear()
-    with _service().db.unit_of_work() as uow:
-        end_sessions(uow.session, [person_id])
-        uow.commit()
+    accounts.log_out(_service(), person_id)
     return redirect(url_for("auth.login"))
 
 

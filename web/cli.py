@@ -1,6 +1,7 @@
 """The `sakip` command: the engine's commands plus `serve`, which needs the web app.
 
-`workflow/` never imports Flask, so the one command that runs the web server lives here.
+`workflow/` never imports Flask, so the one command that runs the web server lives here. It
+imports Flask and waitress only when `serve` runs: every other command starts without them.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ import logging
 
 import click
 
-from workflow.adapters.mailer import SmtpSettings
 from workflow.cli import Context, db_option, handles_errors, main
-from workflow.services.scheduler import SchedulerRunner, interval_from_env
 
 
 @main.command()
@@ -28,10 +27,11 @@ def serve(host: str, port: int, no_scheduler: bool, db_url: str | None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = Context(db_url)
-    app = create_app({"DATABASE_URL": ctx.config.database_url})
+    # One runtime for both: the web and the scheduler share the database, the SOP registry and the services.
+    app = create_app(runtime=ctx.runtime)
     scheduler = None
     if not no_scheduler:
-        scheduler = SchedulerRunner(ctx.service(), SmtpSettings.from_env()).start_background(interval_from_env())
+        scheduler = ctx.scheduler().start_background(ctx.config.scheduler_interval)
     click.echo(f"serving on http://{host}:{port}/ ({ctx.db.dialect}, scheduler {'off' if no_scheduler else 'on'})")
     try:
         waitress_serve(app, host=host, port=port)

@@ -5,7 +5,6 @@ the Kabupaten overview and the dashboard."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from typing import Any
 
@@ -25,44 +24,29 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from web.access import MONITORING_ROLES, guard, may_use, rule
 from web.messages import action_word, localise
-from workflow.adapters.evidence import stored_path
-from workflow.adapters.models import (
-    AuditEvent,
-    DocumentVersion,
-    Evidence,
-    Instance,
-    Notification,
-    Person,
-    Realisasi,
-    Signature,
-    Task,
-    Unit,
-)
 from workflow.domain.indicators import IndicatorError, parse_period
 from workflow.domain.limits import NOTE_MAX, SHORT_MAX
+from workflow.domain.periods import Period, PeriodError
+from workflow.domain.rules import FOLLOWERS, OPEN, ROLE_KEYS
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
+from workflow.services import instances
 from workflow.services.dashboards import dashboard_data, overview_data
-from workflow.services.engine import OPEN, WorkflowService
+from workflow.services.engine import WorkflowService
 from workflow.services.inbox import BOXES, mark_notifications_read, notifications, positions, task_page
 from workflow.services.measurement import entry_step
-from workflow.services.org import holdings, local_date
 from workflow.services.performance import PerformanceService, Submission
-from workflow.services.rekap import document_content, sha256_text
+from workflow.services.rekap import sha256_text
 from workflow.sop.flowchart import flowchart_svg
 from workflow.sop.spec import StepKind
 
 bp = Blueprint("main", __name__)
-ALL_ROLES = (
-    "camat", "sekcam", "kasubag_ppk", "staf_perencanaan", "kasi", "tim_sakip", "asn", "pengadministrasi",
-    "bag_organisasi", "inspektorat", "admin",
-)  # fmt: skip
+ALL_ROLES = ROLE_KEYS  # every role, and admin
 # Who follows a unit's data collection (tracker, Kertas Kerja, anyone's Format): these roles in
-# the unit itself; from a unit above, only its MONITORING_ROLES (web/access.py).
-MONITOR_ROLES = ("tim_sakip", "sekcam", "camat", "kasubag_ppk", "bag_organisasi", "inspektorat", "admin")
+# the unit itself; from a unit above, only its MONITORING_ROLES (workflow/domain/rules.py).
+MONITOR_ROLES = FOLLOWERS
 MAX_PAGE = 10_000  # pages of 20 tasks: far more than any box holds, and an OFFSET every database takes
 
 
@@ -82,7 +66,7 @@ def _fail(exc: WorkflowError) -> None:
         abort(403)
     if isinstance(exc, NotFound):
         abort(404)
-    flash(localise(str(exc)), "danger")
+    flash(localise(exc), "danger")
 
 
 # --- beranda ---------------------------------------------------------------------------
@@ -108,7 +92,7 @@ def home() -> Any:
     monitored = _monitored_instances()
     held = positions(service, current_user.username)
     return render_template(
-        "home.html", tasks=tasks, box=box, notes=notes, unread=unread, now=now,
+        "main/home.html", tasks=tasks, box=box, notes=notes, unread=unread, now=now,
         positions=held, monitored=monitored, links=_links(held, monitored),
     )  # fmt: skip
 
@@ -147,17 +131,7 @@ def _monitored_instances() -> list[dict[str, Any]]:
     units = [u for u, roles in g.sakip_units.items() if roles & {"tim_sakip", "sekcam", "camat", "kasubag_ppk"}]
     if not units:
         return []
-    with _service().db.unit_of_work(readonly=True) as uow:
-        rows = uow.session.execute(
-            select(Instance, Unit.code)
-            .join(Unit, Unit.id == Instance.unit_id)
-            .where(Instance.unit_id.in_(units))
-            .order_by(Instance.started_at.desc())
-            .limit(10)
-        ).all()
-        return [
-            {"id": i.id, "sop_key": i.sop_key, "unit": code, "period": i.period, "state": i.state} for i, code in rows
-        ]
+    return instances.recent_instances(_service(), units, limit=10)
 
 
 @bp.post("/notifications/read")
@@ -170,19 +144,18 @@ def notifications_read() -> Any:
 # --- tasks ------------------------------------------------------------------------------
 
 
-def _task_context(task_id: int) -> tuple[Task, Instance, Any, Any]:
+def _task_context(task_id: int) -> tuple[Any, Any, Any, Any]:
+    """The task, its instance (rows read by the service), its SOP version and its step; 404 for an unknown task."""
     service = _service()
-    with service.db.unit_of_work(readonly=True) as uow:
-        task = uow.session.get(Task, task_id)
-        if task is None:
-            abort(404)
-        instance = uow.session.get(Instance, task.instance_id)
-        assert instance is not None
+    found = instances.task_and_instance(service, task_id)
+    if found is None:
+        abort(404)
+    task, instance = found
     spec = service.registry.get(instance.sop_key, instance.sop_version)
     return task, instance, spec, spec.step(task.step_id)
 
 
-def _may_act(task: Task) -> bool:
+def _may_act(task: Any) -> bool:
     """Whether the user may act on TASK now, by the service's one rule for the page, the API and the
     CLI (`holding_for_task`): a holder of its position, definitive or Plt.; the action through a
     Plt. holding is recorded as such. The Plt. switch in the header only chooses which tasks the
@@ -202,68 +175,37 @@ def task(task_id: int) -> Any:
         if t.finished_by_id != int(current_user.id) or not may_read:
             abort(403)
     service = _service()
-    with service.db.unit_of_work(readonly=True) as uow:
-        unit = uow.session.get(Unit, instance.unit_id)
-        assert unit is not None
-        view = service.task_view(t, instance, unit.code, None)
+    view, unit = instances.task_page_view(service, t, instance)
     context: dict[str, Any] = {"t": view, "instance": instance, "spec": spec, "step": step, "unit": unit}
     entry = entry_step(spec)
     if entry is not None and step.id == entry.id and t.status == OPEN and _is_triwulan(instance.period):
         context["form"] = _perf().entry_form(task_id)
-        return render_template("entry.html", **context)
+        return render_template("main/entry.html", **context)
     if step.kind is StepKind.REVIEW:
         context.update(_review_context(instance, spec))
-        return render_template("review.html", **context)
+        return render_template("main/review.html", **context)
     if step.kind in (StepKind.SIGN, StepKind.PARAF):
-        with service.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            fresh = s.get(Instance, instance.id)
-            assert fresh is not None
-            content = document_content(s, fresh, spec.nama)
+        content = instances.current_document(service, instance.id, spec.nama)
         context.update(content=content, sha256=sha256_text(content), rekap=_perf().rekap_for_instance(instance.id))
-        return render_template("sign.html", **context)
-    return render_template("task.html", **context)
+        return render_template("main/sign.html", **context)
+    return render_template("main/task.html", **context)
 
 
 def _is_triwulan(period: str) -> bool:
-    return "-TW" in period
+    try:
+        return Period.parse(period).is_triwulan
+    except PeriodError:
+        return False
 
 
-def _review_context(instance: Instance, spec: Any) -> dict[str, Any]:
+def _review_context(instance: Any, spec: Any) -> dict[str, Any]:
     """The draft under review, and what changed since the previous version submitted."""
-    with _service().db.unit_of_work(readonly=True) as uow:
-        versions = list(
-            uow.session.scalars(
-                select(DocumentVersion)
-                .where(DocumentVersion.instance_id == instance.id)
-                .order_by(DocumentVersion.version.desc())
-                .limit(2)
-            )
-        )
-    changes: list[dict[str, Any]] = []
-    if len(versions) == 2:
-        new, old = (json.loads(v.content).get("rekap") or {} for v in versions)
-        before = {r["code"]: r for r in old.get("rows", [])}
-        for row in new.get("rows", []):
-            prev = before.get(row["code"])
-            if prev is None:
-                changes.append({"code": row["code"], "field": "baris", "old": None, "new": row["name"]})
-                continue
-            for field in ("value", "capaian", "target", "note"):
-                if prev.get(field) != row.get(field):
-                    changes.append({"code": row["code"], "field": field, "old": prev.get(field), "new": row.get(field)})
-    return {
-        "rekap": _perf().rekap_for_instance(instance.id),
-        "versions": [{"version": v.version, "sha256": v.sha256, "created_at": v.created_at} for v in versions],
-        "changes": changes,
-    }
+    changes = instances.review_changes(_service(), instance.id)
+    return {"rekap": _perf().rekap_for_instance(instance.id), **changes}
 
 
 def _unit_code(unit_id: int) -> str:
-    with _service().db.unit_of_work(readonly=True) as uow:
-        unit = uow.session.get(Unit, unit_id)
-        assert unit is not None
-        return unit.code
+    return instances.unit_by_id(_service(), unit_id).code
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -336,7 +278,7 @@ def realisasi(task_id: int) -> Any:
             abort(403)
         # Kept in the session cookie to show the typed values again: never more than a note's length each.
         typed = {key: value[:NOTE_MAX] for key, value in list(request.form.items())[:20]}
-        session["entry_error"] = {"code": code[:SHORT_MAX], "message": localise(str(exc))[:500], "form": typed}
+        session["entry_error"] = {"code": code[:SHORT_MAX], "message": localise(exc)[:500], "form": typed}
         return redirect(url_for("main.task", task_id=task_id) + f"#row-{code}")
     capaian = f" Capaian {result['capaian']}%." if result["capaian"] else ""
     flash(_("Realisasi %(code)s tersimpan.", code=code) + capaian, "success")
@@ -346,15 +288,11 @@ def realisasi(task_id: int) -> Any:
 @bp.get("/evidence/<int:evidence_id>")
 @rule(*ALL_ROLES, above=True)
 def evidence(evidence_id: int) -> Any:
-    with _service().db.unit_of_work(readonly=True) as uow:
-        item = uow.session.get(Evidence, evidence_id)
-        if item is None:
-            abort(404)
-        row = uow.session.get(Realisasi, item.realisasi_id)
-        assert row is not None
-        unit_id, sha, name, ctype = row.unit_id, item.sha256, item.filename, item.content_type
-    guard(unit_id)
-    path = stored_path(current_app.config["UPLOADS"], sha)
+    item = instances.evidence_file(_service(), current_app.config["UPLOADS"], evidence_id)
+    if item is None:
+        abort(404)
+    path, name, ctype = item.path, item.filename, item.content_type
+    guard(item.unit_id)
     if not path.exists():
         abort(404)
     # The name as uploaded, without what a header cannot hold (one stored before uploads refused it).
@@ -365,12 +303,11 @@ def evidence(evidence_id: int) -> Any:
 # --- instances ----------------------------------------------------------------------------
 
 
-def _instance_or_404(instance_id: int) -> Instance:
-    with _service().db.unit_of_work(readonly=True) as uow:
-        instance = uow.session.get(Instance, instance_id)
-        if instance is None:
-            abort(404)
-        return instance
+def _instance_or_404(instance_id: int) -> Any:
+    instance = instances.instance_by_id(_service(), instance_id)
+    if instance is None:
+        abort(404)
+    return instance
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -382,25 +319,8 @@ def instance(instance_id: int) -> Any:
     status = service.status(instance_id)
     history = service.history(instance_id)
     spec = service.registry.get(found.sop_key, found.sop_version)
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        done_steps = set(
-            s.scalars(select(Task.step_id).where(Task.instance_id == instance_id, Task.status == "done")).all()
-        )
-        signatures = list(s.scalars(select(Signature).where(Signature.instance_id == instance_id)))
-        versions = list(
-            s.scalars(
-                select(DocumentVersion)
-                .where(DocumentVersion.instance_id == instance_id)
-                .order_by(DocumentVersion.version)
-            )
-        )
-        fresh = s.get(Instance, instance_id)
-        assert fresh is not None
-        current_hash = sha256_text(document_content(s, fresh, spec.nama))
-        unit = s.get(Unit, found.unit_id)
-        assert unit is not None
-    svg = flowchart_svg(spec, done=done_steps, current=status.state if status.finished_at is None else None)
+    detail = instances.instance_detail(service, instance_id, spec.nama)
+    svg = flowchart_svg(spec, done=detail.done_steps, current=status.state if status.finished_at is None else None)
     # Tasks given to one person who can no longer act on them (they left the role): the unit's
     # leaders may give them to someone who holds it.
     stuck = service.stuck_tasks(instance_id)
@@ -409,8 +329,8 @@ def instance(instance_id: int) -> Any:
         g.sakip_units, g.sakip_chain(found.unit_id), MONITOR_ROLES, above=True
     )  # the tracker and the Kertas Kerja (their own rule)
     return render_template(
-        "instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=unit,
-        signatures=signatures, versions=versions, current_hash=current_hash, stuck=stuck,
+        "main/instance.html", instance=found, status=status, history=history, spec=spec, svg=svg, unit=detail.unit,
+        signatures=detail.signatures, versions=detail.versions, current_hash=detail.current_hash, stuck=stuck,
         may_reassign=may_reassign, may_monitor=may_monitor,
     )  # fmt: skip
 
@@ -422,13 +342,11 @@ def bagan(instance_id: int) -> Any:
     guard(found.unit_id)
     service = _service()
     spec = service.registry.get(found.sop_key, found.sop_version)
-    with service.db.unit_of_work(readonly=True) as uow:
-        done_steps = set(
-            uow.session.scalars(
-                select(Task.step_id).where(Task.instance_id == instance_id, Task.status == "done")
-            ).all()
-        )
-    svg = flowchart_svg(spec, done=done_steps, current=found.state if found.finished_at is None else None)
+    svg = flowchart_svg(
+        spec,
+        done=instances.done_steps(service, instance_id),
+        current=found.state if found.finished_at is None else None,
+    )
     return Response(svg, mimetype="image/svg+xml")
 
 
@@ -479,10 +397,10 @@ def instance_document(instance_id: int, document: str, fmt: str) -> Any:
         make = {"laporan": laporan, "bukti": bukti_dukung, "nota-dinas": nota_dinas}[document]
         return _document(make(_service(), instance_id), fmt, f"{document}-{instance_id}")
     except NotFound as exc:  # nothing to report yet
-        flash(localise(str(exc)), "warning")
+        flash(localise(exc), "warning")
         return redirect(url_for("main.instance", instance_id=instance_id))
     except WorkflowError as exc:  # an office's Word template is broken
-        flash(localise(str(exc)), "danger")
+        flash(localise(exc), "danger")
         return redirect(url_for("main.instance", instance_id=instance_id))
 
 
@@ -517,9 +435,9 @@ def _triwulan_arg(period: str) -> str:
     try:
         year, quarter = parse_period(period)
     except IndicatorError as exc:
-        flash(localise(str(exc)), "danger")
+        flash(localise(exc), "danger")
         return ""
-    return f"{year:04d}-TW{quarter}"
+    return str(Period(year, quarter))
 
 
 def _download_name(name: str) -> str:
@@ -548,7 +466,7 @@ def tracker(instance_id: int) -> Any:
     try:
         data = _perf().tracker(instance_id)
     except InvalidInput as exc:
-        flash(localise(str(exc)), "warning")
+        flash(localise(exc), "warning")
         return redirect(url_for("main.instance", instance_id=instance_id))
     seksi = request.args.get("seksi") or None
     status = request.args.get("status") or None
@@ -556,10 +474,9 @@ def tracker(instance_id: int) -> Any:
     if status:
         owners = [dict(o, indicators=[i for i in o["indicators"] if i["status"] == status]) for o in owners]
         owners = [o for o in owners if o["indicators"]]
-    with _service().db.unit_of_work(readonly=True) as uow:
-        unit_code = uow.session.scalar(select(Unit.code).where(Unit.id == found.unit_id))
+    unit_code = instances.unit_code_of(_service(), found.unit_id)
     return render_template(
-        "tracker.html", data=data, owners=owners, seksi=seksi, status=status, instance=found, unit_code=unit_code
+        "main/tracker.html", data=data, owners=owners, seksi=seksi, status=status, instance=found, unit_code=unit_code
     )
 
 
@@ -569,41 +486,12 @@ def remind(instance_id: int) -> Any:
     found = _instance_or_404(instance_id)
     guard(found.unit_id)
     username = request.form.get("username", "")
-    service = _service()
-    now = service.clock()
-    with service.db.unit_of_work() as uow:
-        s = uow.session
-        person = s.scalar(select(Person).where(Person.username == username))
-        unit = s.get(Unit, found.unit_id)
-        assert unit is not None
-        if person is None or not any(h.unit_id == found.unit_id for h in holdings(s, person.id, now)):
-            abort(404)
-        day = local_date(now, unit.timezone).isoformat()
-        key = f"manual:{instance_id}:{person.id}:{day}"
-        if s.scalar(select(func.count(Notification.id)).where(Notification.dedupe_key == key)):
-            flash(_("Pengingat untuk %(user)s sudah dikirim hari ini.", user=username), "warning")
-            return redirect(url_for("main.tracker", instance_id=instance_id))
-        owed = [i["code"] for o in _perf().tracker(instance_id)["owners"] if username in o["people"]
-                for i in o["indicators"] if i["status"] in ("belum", "dikembalikan")]  # fmt: skip
-        s.add(
-            Notification(
-                person_id=person.id, created_at=now, kind="pengingat", dedupe_key=key,
-                subject=f"Pengingat dari Tim SAKIP: data kinerja {found.period}",
-                body="Mohon lengkapi realisasi: " + (", ".join(owed) if owed else "periksa tugas Anda"),
-            )
-        )  # fmt: skip
-        # Definitive holdings come first: a Plt. Tim SAKIP's reminder is recorded as acting for it.
-        held = next((h for h in holdings(s, int(current_user.id), now)
-                     if h.unit_id == found.unit_id and h.role == "tim_sakip"), None)  # fmt: skip
-        s.add(
-            AuditEvent(
-                instance_id=instance_id, task_id=None, at=now, actor_id=int(current_user.id),
-                actor=current_user.username, role=held.position if held else "admin",
-                acting_for=held.position if held and held.acting else None, action="remind", step_id=None,
-                note=f"pengingat kepada {username}", from_state=found.state, to_state=found.state,
-            )
-        )  # fmt: skip
-        uow.commit()
+    sent = instances.remind(_service(), _perf(), found, username, int(current_user.id), current_user.username)
+    if sent == "unknown":
+        abort(404)
+    if sent == "already_sent":
+        flash(_("Pengingat untuk %(user)s sudah dikirim hari ini.", user=username), "warning")
+        return redirect(url_for("main.tracker", instance_id=instance_id))
     flash(_("Pengingat dikirim kepada %(user)s.", user=username), "success")
     return redirect(url_for("main.tracker", instance_id=instance_id))
 
@@ -629,15 +517,14 @@ def rekap(unit_code: str, period: str) -> Any:
         buffer.seek(0)
         name = _download_name(f"kertas-kerja-{unit_code}-{period}")
         return send_file(buffer, as_attachment=True, download_name=f"{name}.xlsx", mimetype=XLSX)
-    return render_template("rekap.html", data=data)
+    return render_template("main/rekap.html", data=data)
 
 
 def _unit_id(code: str) -> int:
-    with _service().db.unit_of_work(readonly=True) as uow:
-        unit_id = uow.session.scalar(select(Unit.id).where(Unit.code == code))
-        if unit_id is None:
-            abort(404)
-        return int(unit_id)
+    unit_id = instances.unit_id_of(_service(), code)
+    if unit_id is None:
+        abort(404)
+    return unit_id
 
 
 @bp.get("/overview/<kabupaten>")
@@ -645,7 +532,7 @@ def _unit_id(code: str) -> int:
 def overview(kabupaten: str) -> Any:
     guard(_unit_id(kabupaten))
     data = overview_data(_service(), kabupaten)
-    return render_template("overview.html", data=data)
+    return render_template("main/overview.html", data=data)
 
 
 @bp.get("/dashboard/<unit_code>/<int:year>")
@@ -653,4 +540,4 @@ def overview(kabupaten: str) -> Any:
 def dashboard(unit_code: str, year: int) -> Any:
     guard(_unit_id(unit_code))
     data = dashboard_data(_perf(), unit_code, year)
-    return render_template("dashboard.html", data=data, unit_code=unit_code, year=year)
+    return render_template("main/dashboard.html", data=data, unit_code=unit_code, year=year)

@@ -1,8 +1,14 @@
-"""Configuration from the environment, with an embedded default that needs no setup."""
+"""Configuration from the environment, with an embedded default that needs no setup.
+
+This is the one module that reads the `SAKIP_*` variables. `Config.from_env()` reads all of them
+into typed fields (with the defaults below) and refuses a bad value with the message the setting's
+own reader always gave; the adapters and the web take their settings from a `Config`.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,16 +16,127 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///instance/sakip.db"
 # The instance folder: the secret key, uploads and the offices' Word templates live here.
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_SOP_DIR = PROJECT_ROOT / "sop_definitions"
+DEFAULT_UPLOAD_DIR = INSTANCE_DIR / "uploads"
+DEFAULT_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_SCHEDULER_INTERVAL = 60  # seconds between two scheduler passes
+MIN_SCHEDULER_INTERVAL = 5
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+DEFAULT_MAIL_FROM = "alur-sakip@localhost"
+DEFAULT_TEMPLATE_MEMORY_MB = 512
+DEFAULT_TEMPLATE_CPU_SECONDS = 20
+
+# Every variable `Config.from_env` reads (the README's configuration table lists them).
+VARIABLES = (
+    "SAKIP_DATABASE_URL",
+    "SAKIP_SOP_DIR",
+    "SAKIP_UPLOAD_DIR",
+    "SAKIP_UPLOAD_MAX_MB",
+    "SAKIP_SECRET_KEY",
+    "SAKIP_SECURE_COOKIES",
+    "SAKIP_PROXY_FIX",
+    "SAKIP_SCHEDULER_INTERVAL",
+    "SAKIP_SMTP_HOST",
+    "SAKIP_SMTP_PORT",
+    "SAKIP_SMTP_TLS",
+    "SAKIP_SMTP_USER",
+    "SAKIP_SMTP_PASSWORD",
+    "SAKIP_MAIL_FROM",
+    "SAKIP_TEMPLATE_DIR",
+    "SAKIP_TEMPLATE_MEMORY_MB",
+    "SAKIP_TEMPLATE_CPU_SECONDS",
+)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where `email` outbox messages go; absent (None in Config.smtp) while SAKIP_SMTP_HOST is unset."""
+
+    host: str
+    port: int
+    tls: str
+    user: str | None
+    password: str | None
+    sender: str
 
 
 @dataclass(frozen=True)
 class Config:
     database_url: str
     sop_dir: Path
+    upload_dir: Path = DEFAULT_UPLOAD_DIR
+    upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES
+    secret_key: str | None = None  # None: the web keeps a random key in instance/secret_key
+    secure_cookies: bool = False
+    proxy_fix: int = 0  # trusted reverse proxies in front of the web app
+    scheduler_interval: int = DEFAULT_SCHEDULER_INTERVAL
+    smtp: SmtpConfig | None = None
+    template_dir: Path = INSTANCE_DIR / "templates"
+    template_memory_mb: int = DEFAULT_TEMPLATE_MEMORY_MB
+    template_cpu_seconds: int = DEFAULT_TEMPLATE_CPU_SECONDS
 
     @classmethod
-    def from_env(cls, database_url: str | None = None) -> Config:
-        """Read SAKIP_DATABASE_URL and SAKIP_SOP_DIR; an explicit URL wins over the environment."""
-        url = database_url or os.environ.get("SAKIP_DATABASE_URL") or DEFAULT_DATABASE_URL
-        sop_dir = Path(os.environ.get("SAKIP_SOP_DIR") or PROJECT_ROOT / "sop_definitions")
-        return cls(database_url=url, sop_dir=sop_dir)
+    def from_env(cls, database_url: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+        """Read every SAKIP_* variable of ENVIRON (default: the process environment).
+
+        An explicit DATABASE_URL wins over the environment. A bad value raises ValueError.
+        """
+        env = os.environ if environ is None else environ
+        memory_mb, cpu_seconds = template_limits(env)
+        return cls(
+            database_url=database_url or env.get("SAKIP_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            sop_dir=Path(env.get("SAKIP_SOP_DIR") or DEFAULT_SOP_DIR),
+            upload_dir=Path(env.get("SAKIP_UPLOAD_DIR") or DEFAULT_UPLOAD_DIR),
+            upload_max_bytes=_upload_max_bytes(env.get("SAKIP_UPLOAD_MAX_MB")),
+            secret_key=env.get("SAKIP_SECRET_KEY") or None,
+            secure_cookies=env.get("SAKIP_SECURE_COOKIES") == "1",
+            proxy_fix=int(env.get("SAKIP_PROXY_FIX", "0") or 0),
+            scheduler_interval=max(
+                MIN_SCHEDULER_INTERVAL, int(env.get("SAKIP_SCHEDULER_INTERVAL", DEFAULT_SCHEDULER_INTERVAL))
+            ),
+            smtp=_smtp(env),
+            template_dir=template_dir(env),
+            template_memory_mb=memory_mb,
+            template_cpu_seconds=cpu_seconds,
+        )
+
+
+def _upload_max_bytes(megabytes: str | None) -> int:
+    return int(float(megabytes) * 1024 * 1024) if megabytes else DEFAULT_UPLOAD_MAX_BYTES
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpConfig | None:
+    host = env.get("SAKIP_SMTP_HOST")
+    if not host:
+        return None
+    tls = env.get("SAKIP_SMTP_TLS", "none").lower()
+    if tls not in SMTP_TLS_MODES:
+        raise ValueError("SAKIP_SMTP_TLS must be none, starttls or ssl")
+    return SmtpConfig(
+        host=host,
+        port=int(env.get("SAKIP_SMTP_PORT") or SMTP_DEFAULT_PORTS[tls]),
+        tls=tls,
+        user=env.get("SAKIP_SMTP_USER") or None,
+        password=env.get("SAKIP_SMTP_PASSWORD") or None,
+        sender=env.get("SAKIP_MAIL_FROM") or DEFAULT_MAIL_FROM,
+    )
+
+
+def template_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """SAKIP_TEMPLATE_DIR, a relative one taken inside the instance folder (never the working directory).
+
+    Read when a document is rendered, so a changed folder applies to the next document."""
+    env = os.environ if environ is None else environ
+    configured = Path(env.get("SAKIP_TEMPLATE_DIR") or "templates")
+    return configured if configured.is_absolute() else INSTANCE_DIR / configured
+
+
+def template_limits(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(SAKIP_TEMPLATE_MEMORY_MB, SAKIP_TEMPLATE_CPU_SECONDS): what filling one Word template may cost.
+
+    Read when a template is filled, like the folder."""
+    env = os.environ if environ is None else environ
+    memory = int(env.get("SAKIP_TEMPLATE_MEMORY_MB") or DEFAULT_TEMPLATE_MEMORY_MB)
+    cpu = int(env.get("SAKIP_TEMPLATE_CPU_SECONDS") or DEFAULT_TEMPLATE_CPU_SECONDS)
+    return memory, cpu

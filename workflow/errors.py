@@ -54,3 +54,11 @@ class InvalidInput(WorkflowError):
 
     exit_code = 5
     default_code = "invalid_input"
+
+
+def invalid_value(exc: Exception) -> InvalidInput:
+    """InvalidInput with EXC's message, passing on its code and params when it has them (an
+    `IndicatorError`), else code `value.invalid` with the message as `detail`."""
+    code = getattr(exc, "code", None) or "value.invalid"
+    params = getattr(exc, "params", None) or {"detail": str(exc)}
+    return InvalidInput(str(exc), code=code, **params)

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from conftest import ORG_FILE, SOP_DIR
+from helpers import S4
 
 from workflow.adapters import schema
 from workflow.services.org import parse_org_file
 
 SAKIP = str(Path(sys.executable).with_name("sakip"))
-S4 = "pengukuran-data-kinerja"
 NOTE = "Capaian Seksi Pelayanan salah hitung; mohon direkap ulang."
 
 

@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 from conftest import ORG_FILE, ROOT
+from helpers import S4
 from openpyxl import load_workbook
-from test_cli import S4, sakip, sakip_json
+from test_cli import sakip, sakip_json
 
 WORKBOOK = ROOT / "examples" / "kutorejo-2024.xlsx"
 

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ORG_FILE, ROOT, SOP_DIR, missing_service
+from conftest import ROOT, SOP_DIR, missing_service
+from helpers import S4, advance_to, load_org_file
 
 from workflow.adapters import schema
 from workflow.adapters.db import Database
@@ -16,12 +17,10 @@ from workflow.adapters.evidence import UploadSettings
 from workflow.services.demo import DEMO_VALUES
 from workflow.services.documents import bukti_dukung, laporan, sop_sheet
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.services.performance import PerformanceService, Submission
 from workflow.services.workbook import import_workbook
 from workflow.sop.spec import SopRegistry
 
-S4 = "pengukuran-data-kinerja"
 REGISTRY = SopRegistry.from_directory(SOP_DIR)
 RETURN_NOTE = "KL-1 belum sesuai register PATEN"
 
@@ -59,9 +58,7 @@ def test_the_s4_sheet_shows_all_eleven_steps_in_order_with_waktu_and_output(tmp_
 def _site(tmp_path: Path) -> tuple[WorkflowService, PerformanceService]:
     db = Database.from_url(f"sqlite:///{tmp_path / 'd.db'}")
     schema.upgrade(db.engine)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     service = WorkflowService(db, REGISTRY)
     import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
     return service, PerformanceService(db, REGISTRY, uploads=UploadSettings(tmp_path / "up"))
@@ -82,26 +79,18 @@ def _enter(service: WorkflowService, perf: PerformanceService, instance_id: int)
         service.act(waiting.task_id, "done", user)
 
 
-def _advance(service: WorkflowService, instance_id: int, state: str) -> None:
-    while (status := service.status(instance_id)).state != state:
-        for waiting in status.waiting_on:
-            actor = service.candidates(waiting.task_id)[0]
-            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
-            service.act(waiting.task_id, view.actions[0], actor)
-
-
 def cycle_with_one_return(service: WorkflowService, perf: PerformanceService) -> int:
     """Kutorejo 2024-TW1 at the sekcam's second review: KL-1 was returned once and corrected."""
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     _enter(service, perf, instance_id)
-    _advance(service, instance_id, "reviu_sekcam")
+    advance_to(service, instance_id, "reviu_sekcam")
     review = service.status(instance_id).waiting_on[0].task_id
     service.act(review, "return", "sekcam", "Mohon diperbaiki", {"KL-1": RETURN_NOTE})
     task = service.status(instance_id).waiting_on[0].task_id
     perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="400", denominator="402", note="Koreksi"))
     service.act(task, "done", "kasi.pelayanan")
-    _advance(service, instance_id, "reviu_sekcam")
+    advance_to(service, instance_id, "reviu_sekcam")
     return instance_id
 
 
@@ -176,7 +165,7 @@ def test_the_format_checklist_lists_a_kasis_indicators_with_targets_and_earlier_
 
     service, perf = _site(tmp_path)
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     _enter(service, perf, instance_id)
     data = format_checklist(service, "kutorejo", "2024-TW2", "kasi.pelayanan")
     assert [r["code"] for r in data["rows"]] == ["KL-1", "7.01.02.2.04", "7.01.02.2.04.02"]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ORG_FILE
+from helpers import advance_to, load_org_file
 from sqlalchemy import select
 from test_documents import _enter
-from test_web_app import Site, _advance, build_site, login
+from test_web_app import Site, build_site, login
 
 from workflow.adapters.models import Person, Task
-from workflow.services.org import load_org, parse_org_file
 
 SEKCAM_ROLES = """      - {unit: kutorejo, role: sekcam}
       # A past acting assignment, as in Kutorejo's own record of Plt. Camat (002:25-33).
@@ -33,7 +33,7 @@ def _past_the_review(site: Site) -> None:
     """Every data entry filled and done, and the sekcam's review approved."""
     service, perf = site.service, site.perf
     _enter(service, perf, site.instance_id)
-    _advance(service, site.instance_id, "lapor_camat")
+    advance_to(service, site.instance_id, "lapor_camat")
 
 
 def _finished_by(site: Site, step_id: str, username: str) -> int:
@@ -60,9 +60,7 @@ def test_a_finisher_who_left_the_unit_no_longer_opens_the_finished_task(site: Si
     text = ORG_FILE.read_text(encoding="utf-8")
     assert SEKCAM_ROLES in text
     moved.write_text(text.replace(SEKCAM_ROLES, "      - {unit: mojokerto, role: asn}\n"), encoding="utf-8")
-    with site.service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(moved))
-        uow.commit()
+    load_org_file(site.service.db, moved)
     sekcam = login(site.app, "sekcam")
     assert sekcam.get(f"/instances/{site.instance_id}").status_code == 403
     refused = sekcam.get(f"/tasks/{review}")

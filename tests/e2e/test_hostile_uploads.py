@@ -28,6 +28,7 @@ import pytest
 from conftest import ORG_FILE, ROOT, SOP_DIR
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import PASSWORD, load_org_file
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -46,12 +47,10 @@ from workflow.adapters.models import (
     Unit,
 )
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.services.tokens import set_all_passwords
 from workflow.sop.spec import SopRegistry
 from workflow.sop.yamlsource import MAX_BYTES, MAX_DEPTH
 
-PASSWORD = "rahasia-uji-1"
 MEMORY_CAP = 768 * 1024 * 1024  # the 584-byte file took 7 GB; a healthy run needs ~150 MB
 SAKIP = Path(sys.executable).with_name("sakip")
 DRIVER = Path(__file__).with_name("admin_upload_driver.py")
@@ -110,9 +109,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     url = f"sqlite:///{tmp_path / 'sakip.db'}"
     db = Database.from_url(url)
     schema.upgrade(db.engine)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     set_all_passwords(WorkflowService(db, SopRegistry.from_directory(SOP_DIR)), PASSWORD)
     sop_dir = tmp_path / "sop"
     shutil.copytree(SOP_DIR, sop_dir)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import FrozenClock
 from flask.testing import FlaskClient
+from helpers import S4
 from icalendar import Calendar
 
 from web import create_app
@@ -19,7 +20,6 @@ from workflow.services.icalfeed import issue_token, revoke_token
 from workflow.services.schedule import load_schedule, parse_schedule_file
 from workflow.services.unit_calendars import UnitCalendars
 
-S4 = "pengukuran-data-kinerja"
 WIB = ZoneInfo("Asia/Jakarta")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import S1, advance_to
 from sqlalchemy import func, select
 from test_cli import sakip
 from test_web_app import Site, build_site, csrf_of, login
@@ -27,7 +28,6 @@ from workflow.services.engine import WorkflowService
 from workflow.services.performance import Submission
 from workflow.services.tokens import create_token
 
-S1 = "pengumpulan-data-kinerja"
 TOO_LONG = "x" * (NOTE_MAX + 1)
 
 
@@ -83,11 +83,10 @@ def test_every_free_text_of_the_service_layer_is_limited_and_a_refusal_writes_no
 
 def test_a_returned_rows_note_is_limited(site: Site) -> None:
     from test_documents import _enter
-    from test_web_app import _advance
 
     service = site.service
     _enter(service, site.perf, site.instance_id)
-    _advance(service, site.instance_id, "reviu_sekcam")
+    advance_to(service, site.instance_id, "reviu_sekcam")
     review = service.status(site.instance_id).waiting_on[0].task_id
     before = _writes(service)
     with pytest.raises(InvalidInput, match=r"^rows KL-1: at most 2\.000 characters, 2\.001 given$"):
@@ -153,9 +152,7 @@ def _plt_trantib(site: Site, period: str) -> int:
             s.add(RoleAssignment(person_id=person.id, unit_id=unit.id, role="kasi", seksi="trantib", acting=True))
         uow.commit()
     instance_id = service.start(S1, "kutorejo", period, "staf").instance_id
-    from test_web_app import _advance
-
-    _advance(service, instance_id, "isi_data_kasi")
+    advance_to(service, instance_id, "isi_data_kasi")
     return next(w.task_id for w in service.status(instance_id).waiting_on if w.role == "kasi.trantib")
 
 

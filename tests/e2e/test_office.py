@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from helpers import S4
 from test_cli import sakip
-from test_documents import REGISTRY, S4, _site, cycle_with_one_return, pdf_text
+from test_documents import REGISTRY, _site, cycle_with_one_return, pdf_text
 
 from workflow.errors import InvalidInput
 from workflow.services.documents import laporan, nota_dinas

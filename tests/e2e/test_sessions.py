@@ -12,9 +12,10 @@ import pytest
 from conftest import ORG_FILE, SOP_DIR, FrozenClock
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import PASSWORD, load_org_file
 from sqlalchemy import select
 from test_cli import sakip
-from test_web_app import PASSWORD, csrf_of, login
+from test_web_app import csrf_of, login
 
 from web import create_app
 from workflow.adapters.db import Database
@@ -38,9 +39,7 @@ class Web:
 @pytest.fixture
 def web(db_url: str, clock: FrozenClock) -> Iterator[Web]:
     db = Database.from_url(db_url)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     service = WorkflowService(db, SopRegistry.from_directory(SOP_DIR), clock=clock)
     set_all_passwords(service, PASSWORD)
     app = create_app(

@@ -17,17 +17,18 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from helpers import S4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import sakip
-from test_documents import REGISTRY, S4, _site, cycle_with_one_return
+from test_documents import REGISTRY, _site, cycle_with_one_return
 
 from workflow.adapters.template_sandbox import MAX_TEXT, RANGE_BUDGET, PlainSandbox, is_plain, plain_data
 from workflow.errors import InvalidInput
 from workflow.services.documents import BAGAN_MARKER, laporan, nota_dinas, render_docx, sop_sheet, template_dir
 from workflow.sop.spec import SopSpec
 
-DEFAULT_SHEET = Path(__file__).resolve().parents[2] / "workflow" / "doc_templates" / "sop_sheet.docx"
+DEFAULT_SHEET = Path(__file__).resolve().parents[2] / "workflow" / "services" / "doc_templates" / "sop_sheet.docx"
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@ table, CSRF, escaping, uploads, the login limit, cookies, and the JSON API drivi
 
 from __future__ import annotations
 
+import atexit
 import io
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 from conftest import ORG_FILE, ROOT, SOP_DIR
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import PASSWORD, S4, advance_to, load_org_file
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -26,14 +30,12 @@ from workflow.adapters.evidence import UploadSettings
 from workflow.adapters.models import Evidence, Indicator, Instance, Person, RoleAssignment, Task, Unit
 from workflow.services.demo import DEMO_VALUES
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
+from workflow.services.org import parse_org_file
 from workflow.services.performance import PerformanceService, Submission
 from workflow.services.tokens import create_token, set_all_passwords
 from workflow.services.workbook import import_workbook
 from workflow.sop.spec import SopRegistry
 
-PASSWORD = "rahasia-uji-1"
-S4 = "pengukuran-data-kinerja"
 # People at the Kabupaten besides the org file's `organisasi` (Bagian Organisasi), and at a second
 # Kabupaten: (username, unit, role). Only the monitoring roles of Kutorejo's own Kabupaten read its work.
 KABUPATEN_PEOPLE = (
@@ -60,38 +62,61 @@ class Site:
     evidence_id: int
 
 
-def _advance(service: WorkflowService, instance_id: int, state: str) -> None:
-    while (status := service.status(instance_id)).state != state:
-        for waiting in status.waiting_on:
-            actor = service.candidates(waiting.task_id)[0]
-            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
-            service.act(waiting.task_id, view.actions[0], actor)
+@dataclass(frozen=True)
+class _Built:
+    """The state build_site starts from, built once per process: a SQLite file and its uploads."""
+
+    db_file: Path
+    uploads: Path
+    instance_id: int
+    entry_task_id: int
+    evidence_id: int
+
+
+_built: list[_Built] = []
+
+
+def _build_once() -> _Built:
+    if not _built:
+        folder = Path(tempfile.mkdtemp(prefix="sakip-site-"))
+        atexit.register(shutil.rmtree, folder, True)
+        db_file, uploads = folder / "site.db", folder / "uploads"
+        db = Database.from_url(f"sqlite:///{db_file}")
+        schema.upgrade(db.engine)
+        service = WorkflowService(db, SopRegistry.from_directory(SOP_DIR))
+        load_org_file(db)
+        _add_kabupaten_people(db)
+        set_all_passwords(service, PASSWORD)
+        import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
+        instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
+        advance_to(service, instance_id, "pengukuran_asn")
+        perf = PerformanceService(db, service.registry, uploads=UploadSettings(uploads))
+        entered = perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="402", denominator="402",
+                                         files=[("bukti.pdf", PDF)]))  # fmt: skip
+        with db.unit_of_work(readonly=True) as uow:
+            evidence_id = uow.session.scalar(select(Evidence.id))
+            assert evidence_id is not None
+        db.dispose()  # the WAL checkpointed into the file: a plain copy is the whole database
+        _built.append(_Built(db_file, uploads, instance_id, int(entered["task_id"]), int(evidence_id)))
+    return _built[0]
 
 
 def build_site(url: str, uploads: Path, max_bytes: int = 10 * 1024 * 1024) -> Site:
+    """A site at the start of Kutorejo's 2024-TW1 data entry: the organisation with the Kabupaten
+    people, everyone's password, the 2024 workbook, and KL-1 entered by Kasi Pelayanan with one
+    bukti dukung. Each call gets its own copy (database file and uploads) of one state built once."""
+    built = _build_once()
+    shutil.copyfile(built.db_file, url.removeprefix("sqlite:///"))
+    shutil.copytree(built.uploads, uploads)
     db = Database.from_url(url)
-    schema.upgrade(db.engine)
     service = WorkflowService(db, SopRegistry.from_directory(SOP_DIR))
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
-    _add_kabupaten_people(db)
-    set_all_passwords(service, PASSWORD)
-    import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin")
-    instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance(service, instance_id, "pengukuran_asn")
     settings = UploadSettings(uploads, max_bytes)
     perf = PerformanceService(db, service.registry, uploads=settings)
-    entered = perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="402", denominator="402",
-                                     files=[("bukti.pdf", PDF)]))  # fmt: skip
-    with db.unit_of_work(readonly=True) as uow:
-        evidence_id = uow.session.scalar(select(Evidence.id))
-        assert evidence_id is not None
     app = create_app(
         {"DATABASE_URL": url, "SOP_DIR": str(SOP_DIR), "SECRET_KEY": "test-secret", "UPLOADS": settings,
          "TESTING": True}
     )  # fmt: skip
-    return Site(app, service, perf, instance_id, int(entered["task_id"]), int(evidence_id))
+    return Site(app, service, perf, built.instance_id, built.entry_task_id, built.evidence_id)
 
 
 def _add_kabupaten_people(db: Database) -> None:
@@ -557,7 +582,7 @@ def test_a_signed_report_whose_content_changes_later_shows_a_mismatch(site: Site
                 sub = Submission(user, code, "2024-TW1", value=raw, note="-")
             perf.submit(sub)
         service.act(waiting.task_id, "done", user)
-    _advance(service, site.instance_id, "lapor_camat")
+    advance_to(service, site.instance_id, "lapor_camat")
     sign_task = service.status(site.instance_id).waiting_on[0].task_id
     camat = login(site.app, "camat")
     sign_page = camat.get(f"/tasks/{sign_task}").get_data(as_text=True)

@@ -9,38 +9,15 @@ import pytest
 import yaml
 from conftest import ORG_FILE, SOP_DIR, FrozenClock
 from drive import drive
-from sqlalchemy import func, select, text
+from helpers import S4, advance_to, assert_clean, load_org_file
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from workflow.adapters.db import Database
-from workflow.adapters.models import AuditEvent, Instance, OutboxMessage, Task
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
+from workflow.services.org import parse_org_file
 from workflow.sop.spec import SopRegistry
-
-S4 = "pengukuran-data-kinerja"
-
-
-def _counts(service: WorkflowService) -> tuple[int, int, int, int]:
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        return (
-            s.scalar(select(func.count(AuditEvent.id))) or 0,
-            s.scalar(select(func.count(Task.id)).where(Task.status == "open")) or 0,
-            s.scalar(select(func.count(Instance.id))) or 0,
-            s.scalar(select(func.count(OutboxMessage.id))) or 0,
-        )
-
-
-def _advance_to(service: WorkflowService, instance_id: int, state: str) -> int:
-    """Complete steps until the instance is at STATE; return the id of its first waiting task."""
-    while (status := service.status(instance_id)).state != state:
-        for waiting in status.waiting_on:
-            actor = service.candidates(waiting.task_id)[0]
-            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
-            service.act(waiting.task_id, view.actions[0], actor)
-    return service.status(instance_id).waiting_on[0].task_id
 
 
 @pytest.fixture
@@ -57,10 +34,8 @@ def test_start_opens_the_nota_dinas_for_the_camat(service: WorkflowService, s4: 
 
 
 def test_the_same_sop_cannot_start_twice_for_one_unit_and_period(service: WorkflowService, s4: int) -> None:
-    before = _counts(service)
-    with pytest.raises(Conflict, match="already started"):
+    with assert_clean(service), pytest.raises(Conflict, match="already started"):
         service.start(S4, "kutorejo", "2024-TW1", "camat")
-    assert _counts(service) == before
 
 
 @pytest.mark.parametrize(
@@ -77,10 +52,8 @@ def test_the_same_sop_cannot_start_twice_for_one_unit_and_period(service: Workfl
 def test_a_refused_start_writes_nothing(
     service: WorkflowService, key: str, period: str, user: str, error: type[Exception]
 ) -> None:
-    before = _counts(service)
-    with pytest.raises(error):
+    with assert_clean(service), pytest.raises(error):
         service.start(key, "kutorejo", period, user)
-    assert _counts(service) == before
 
 
 def test_an_admin_may_start_a_cycle_and_is_recorded_as_admin(service: WorkflowService) -> None:
@@ -102,30 +75,25 @@ def test_a_refused_action_writes_nothing(
     service: WorkflowService, s4: int, action: str, user: str, note: str | None, error: type[Exception]
 ) -> None:
     task_id = service.tasks_for("camat")[0].id
-    before = _counts(service)
-    with pytest.raises(error):
+    with assert_clean(service), pytest.raises(error):
         service.act(task_id, action, user, note)
-    assert _counts(service) == before
     assert service.status(s4).state == "nota_dinas"
 
 
 def test_a_return_without_a_note_is_refused_and_changes_nothing(service: WorkflowService, s4: int) -> None:
-    review = _advance_to(service, s4, "reviu_sekcam")
-    before = _counts(service)
-    for note in (None, "", "   "):
-        with pytest.raises(InvalidInput, match="note"):
-            service.act(review, "return", "sekcam", note)
-    assert _counts(service) == before
+    review = advance_to(service, s4, "reviu_sekcam")
+    with assert_clean(service):
+        for note in (None, "", "   "):
+            with pytest.raises(InvalidInput, match="note"):
+                service.act(review, "return", "sekcam", note)
     assert service.status(s4).state == "reviu_sekcam"
 
 
 def test_acting_twice_on_one_task_is_a_conflict(service: WorkflowService, s4: int) -> None:
     task_id = service.tasks_for("camat")[0].id
     service.act(task_id, "done", "camat")
-    before = _counts(service)
-    with pytest.raises(Conflict, match="already done by camat"):
+    with assert_clean(service), pytest.raises(Conflict, match="already done by camat"):
         service.act(task_id, "done", "camat")
-    assert _counts(service) == before
 
 
 def test_unknown_task_is_not_found(service: WorkflowService, s4: int) -> None:
@@ -134,7 +102,7 @@ def test_unknown_task_is_not_found(service: WorkflowService, s4: int) -> None:
 
 
 def test_fan_out_lists_who_has_not_finished_and_moves_on_after_the_last(service: WorkflowService, s4: int) -> None:
-    _advance_to(service, s4, "pengukuran_asn")
+    advance_to(service, s4, "pengukuran_asn")
     asn = set(service.candidates_for_role("kutorejo", "asn"))
     waiting = service.status(s4).waiting_on
     assert {w.assignee for w in waiting} == asn and len(waiting) == len(asn) == 8
@@ -151,7 +119,7 @@ def test_fan_out_lists_who_has_not_finished_and_moves_on_after_the_last(service:
 
 
 def test_one_asn_cannot_complete_another_asns_fan_out_task(service: WorkflowService, s4: int) -> None:
-    _advance_to(service, s4, "pengukuran_asn")
+    advance_to(service, s4, "pengukuran_asn")
     mine = [t for t in service.tasks_for("kasi.trantib") if t.step_id == "pengukuran_asn"]
     theirs = [w for w in service.status(s4).waiting_on if w.assignee == "kasi.pelayanan"]
     assert len(mine) == 1 and mine[0].assignee == "kasi.trantib"
@@ -161,7 +129,7 @@ def test_one_asn_cannot_complete_another_asns_fan_out_task(service: WorkflowServ
 
 def test_kasi_fan_out_opens_one_task_per_seksi(service: WorkflowService) -> None:
     instance_id = service.start("pengumpulan-data-kinerja", "kutorejo", "2024-TW1", "staf").instance_id
-    _advance_to(service, instance_id, "isi_data_kasi")
+    advance_to(service, instance_id, "isi_data_kasi")
     waiting = service.status(instance_id).waiting_on
     assert sorted(w.role for w in waiting) == [
         "kasi.kemasyarakatan",
@@ -186,9 +154,7 @@ def test_a_plt_acts_in_the_role_and_the_audit_records_acting_for(
 ) -> None:
     # As in Kutorejo, where a Plt. Camat signed the LKjIP (002:25-33).
     org = _org_with(tmp_path, {"kasubag": [{"unit": "kutorejo", "role": "camat", "plt": True, "from": "2024-03-01"}]})
-    with service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(org))
-        uow.commit()
+    load_org_file(service.db, org)
     task = service.tasks_for("kasubag")[0]
     assert task.step_id == "nota_dinas"
 
@@ -231,7 +197,7 @@ def test_history_of_an_unknown_instance_is_not_found(service: WorkflowService) -
 def test_an_instance_continues_after_the_engine_is_recreated(
     service: WorkflowService, s4: int, db_url: str, clock: FrozenClock
 ) -> None:
-    _advance_to(service, s4, "pengukuran_asn")
+    advance_to(service, s4, "pengukuran_asn")
     waiting = service.status(s4).waiting_on
     for w in waiting[:3]:
         service.act(w.task_id, "done", w.assignee or "")
@@ -248,9 +214,7 @@ def test_assignment_dates_are_the_units_local_dates(
     service: WorkflowService, tmp_path: Path, clock: FrozenClock
 ) -> None:
     org = _org_with(tmp_path, {"kasubag": [{"unit": "kutorejo", "role": "camat", "plt": True, "from": "2024-05-01"}]})
-    with service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(org))
-        uow.commit()
+    load_org_file(service.db, org)
     service.start(S4, "kutorejo", "2024-TW1", "camat")
     # 30 April 23:30 UTC is already 1 May 06:30 in Kutorejo (WIB, UTC+7).
     clock.now = datetime(2024, 4, 30, 23, 30, tzinfo=UTC)
@@ -265,9 +229,7 @@ def test_a_unit_may_override_a_steps_time_standard(service: WorkflowService, tmp
     kutorejo["calendar"] = {"waktu": {f"{S4}/nota_dinas": "1 hari"}}  # instead of 5 Menit (002:1390)
     path = tmp_path / "org.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(path))
-        uow.commit()
+    load_org_file(service.db, path)
 
     service.start(S4, "kutorejo", "2024-TW1", "camat")
 

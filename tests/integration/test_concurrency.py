@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
+from helpers import S4, advance_to, assert_consistent, run_together
 from sqlalchemy import func, select
 
 from workflow.adapters.models import AuditEvent
 from workflow.errors import Conflict
-from workflow.services.check import check
 from workflow.services.engine import WorkflowService
-
-S4 = "pengukuran-data-kinerja"
-
-
-def _run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run CALLS in threads released at the same instant; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            results[index] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
-def _advance_to(service: WorkflowService, instance_id: int, state: str) -> None:
-    while (status := service.status(instance_id)).state != state:
-        for waiting in status.waiting_on:
-            service.act(waiting.task_id, "done", service.candidates(waiting.task_id)[0])
 
 
 def _events_for_task(service: WorkflowService, task_id: int) -> int:
@@ -50,7 +20,7 @@ def _events_for_task(service: WorkflowService, task_id: int) -> int:
 
 def test_twenty_people_approving_one_review_at_once_one_wins_nineteen_conflict(service: WorkflowService) -> None:
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance_to(service, instance_id, "reviu_sekcam")
+    advance_to(service, instance_id, "reviu_sekcam")
     review = service.status(instance_id).waiting_on[0].task_id
     calls: list[Callable[[], object]] = [
         (lambda: service.act(review, "approve", "sekcam"))
@@ -59,7 +29,7 @@ def test_twenty_people_approving_one_review_at_once_one_wins_nineteen_conflict(s
         for i in range(20)
     ]
 
-    results = _run_together(calls)
+    results = run_together(calls)
 
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == Counter({"ActResult": 1, "Conflict": 19}), kinds
@@ -67,31 +37,29 @@ def test_twenty_people_approving_one_review_at_once_one_wins_nineteen_conflict(s
     assert _events_for_task(service, review) == 1
     winner = next(r for r in results if not isinstance(r, Exception))
     assert service.status(instance_id).state == winner.to_state  # type: ignore[attr-defined]
-    with service.db.unit_of_work(readonly=True) as uow:
-        assert check(uow.session, service.registry).violations == ()
+    assert_consistent(service)
 
 
 def test_all_asn_finishing_a_fan_out_at_once_joins_exactly_once(service: WorkflowService) -> None:
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance_to(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     waiting = service.status(instance_id).waiting_on
     calls: list[Callable[[], object]] = [
         (lambda w=w: service.act(w.task_id, "done", w.assignee or "")) for w in waiting
     ]
 
-    results = _run_together(calls)
+    results = run_together(calls)
 
     assert not [r for r in results if isinstance(r, Exception)]
     moved = [r for r in results if r.to_state == "evaluasi"]  # type: ignore[attr-defined]
     assert len(moved) == 1
     status = service.status(instance_id)
     assert status.state == "evaluasi" and len(status.waiting_on) == 1
-    with service.db.unit_of_work(readonly=True) as uow:
-        assert check(uow.session, service.registry).violations == ()
+    assert_consistent(service)
 
 
 def test_two_starts_of_the_same_cycle_at_once_create_one_instance(service: WorkflowService) -> None:
-    results = _run_together([lambda: service.start(S4, "kutorejo", "2024-TW3", "camat") for _ in range(6)])
+    results = run_together([lambda: service.start(S4, "kutorejo", "2024-TW3", "camat") for _ in range(6)])
 
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == Counter({"StartResult": 1, "Conflict": 5}), kinds

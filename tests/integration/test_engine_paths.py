@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from drive import RETURN_NOTE, drive
+from helpers import assert_consistent
 from sqlalchemy import func, select
 
 from workflow.adapters.models import AuditEvent, Task
-from workflow.services.check import check
 from workflow.services.engine import WorkflowService
 from workflow.sop.spec import FINISHED_STATE, StepKind
 
@@ -21,12 +21,6 @@ def _start(service: WorkflowService, key: str) -> int:
     return service.start(key, "kutorejo", PERIODS[spec.periode], starter).instance_id
 
 
-def _assert_clean(service: WorkflowService) -> None:
-    with service.db.unit_of_work(readonly=True) as uow:
-        report = check(uow.session, service.registry)
-    assert report.violations == ()
-
-
 @pytest.mark.parametrize("key", SOP_KEYS)
 def test_approving_everywhere_visits_every_step_in_order_and_finishes(service: WorkflowService, key: str) -> None:
     spec = service.registry.get(key)
@@ -37,7 +31,7 @@ def test_approving_everywhere_visits_every_step_in_order_and_finishes(service: W
     assert states == [s.id for s in spec.steps] + [FINISHED_STATE]
     status = service.status(instance_id)
     assert status.finished_at is not None and status.waiting_on == ()
-    _assert_clean(service)
+    assert_consistent(service)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +54,7 @@ def test_each_return_loop_goes_back_and_then_finishes(
     loop = ids[ids.index(back_to) : ids.index(review) + 1]
     expected = ids[: ids.index(review) + 1] + loop + ids[ids.index(review) + 1 :] + [FINISHED_STATE]
     assert states == expected
-    _assert_clean(service)
+    assert_consistent(service)
 
 
 def test_returned_work_keeps_its_history_and_the_reopened_task_carries_the_note(service: WorkflowService) -> None:

@@ -15,6 +15,7 @@ import pytest
 from conftest import ORG_FILE, SOP_DIR, FrozenClock
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import PASSWORD, load_org_file, run_together
 from sqlalchemy import func, select
 
 import web.auth
@@ -23,11 +24,10 @@ from web.auth import MAX_FAILURES, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_US
 from workflow.adapters.db import Database
 from workflow.adapters.models import LoginAttempt
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
+from workflow.services.org import parse_org_file
 from workflow.services.tokens import set_all_passwords
 from workflow.sop.spec import SopRegistry
 
-PASSWORD = "rahasia-uji-1"
 OFFICE = "10.20.30.40"  # the Kecamatan office, everyone behind one NAT address
 
 
@@ -42,9 +42,7 @@ class Site:
 @pytest.fixture
 def site(db_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     db = Database.from_url(db_url)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     set_all_passwords(WorkflowService(db, SopRegistry.from_directory(SOP_DIR), clock=clock), PASSWORD)
     app = create_app(
         {"DATABASE_URL": db_url, "SOP_DIR": str(SOP_DIR), "SECRET_KEY": "test-secret", "TESTING": True,
@@ -89,22 +87,7 @@ def at_once(site: Site, tries: list[tuple[str, str, str]]) -> Counter[int]:
             return client.post("/login", data=data, environ_base={"REMOTE_ADDR": address}).status_code
 
         prepared.append(post)
-    barrier = threading.Barrier(len(prepared))
-    statuses: list[int | BaseException] = [0] * len(prepared)
-
-    def worker(i: int) -> None:
-        barrier.wait()
-        try:
-            statuses[i] = prepared[i]()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            statuses[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(prepared))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not any(t.is_alive() for t in threads)
+    statuses = run_together(prepared, timeout=300)
     assert all(isinstance(s, int) for s in statuses), statuses
     return Counter(s for s in statuses if isinstance(s, int))
 

@@ -17,21 +17,19 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from helpers import S4, advance_to, assert_clean, row_counts
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workflow.adapters.evidence import UploadSettings
 from workflow.adapters.models import (
-    AuditEvent,
     DataEvent,
     Evidence,
     Indicator,
     Instance,
-    PlanNode,
     Realisasi,
     Target,
     TargetSet,
-    Task,
 )
 from workflow.errors import Conflict, InvalidInput, NotAllowed
 from workflow.services.demo import DEMO_VALUES, SHORTFALL_NOTE
@@ -39,7 +37,6 @@ from workflow.services.engine import WorkflowService
 from workflow.services.performance import PerformanceService, Submission
 from workflow.services.workbook import ImportErrors, import_workbook, write_rekap_xlsx
 
-S4 = "pengukuran-data-kinerja"
 ENTRY = "pengukuran_asn"
 KUTOREJO_XLSX = ROOT / "examples" / "kutorejo-2024.xlsx"
 JOMBANG_XLSX = ROOT / "examples" / "jombang-2023-rencana-aksi.xlsx"
@@ -51,7 +48,6 @@ CODES = [
 PELAYANAN = ["KL-1", "7.01.02.2.04", "7.01.02.2.04.02"]
 TIM_SAKIP = ["IKU-1", "KL-3.1", "KL-3.3"]
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-TABLES = (PlanNode, Indicator, TargetSet, Target, Realisasi, Evidence, AuditEvent, DataEvent)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -64,14 +60,6 @@ def _perf(service: WorkflowService, uploads: Path, max_bytes: int | None = None)
 
 def _import(service: WorkflowService, path: Path = KUTOREJO_XLSX, year: int = 2024) -> Any:
     return import_workbook(service.db, path, "kutorejo", year, "admin", service.clock)
-
-
-def _counts(service: WorkflowService) -> dict[str, int]:
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0 for m in TABLES}
-        counts["open_tasks"] = s.scalar(select(func.count(Task.id)).where(Task.status == "open")) or 0
-        return counts
 
 
 def _rows(service: WorkflowService, period: str) -> dict[str, Realisasi]:
@@ -111,18 +99,9 @@ def _edited_copy(src: Path, dest: Path, edit: Callable[[Workbook], None]) -> Pat
     return dest
 
 
-def _advance_to(service: WorkflowService, instance_id: int, state: str) -> None:
-    """Complete steps (first allowed action) until the instance is at STATE."""
-    while (status := service.status(instance_id)).state != state:
-        for waiting in status.waiting_on:
-            actor = service.candidates(waiting.task_id)[0]
-            view = next(v for v in service.tasks_for(actor) if v.id == waiting.task_id)
-            service.act(waiting.task_id, view.actions[0], actor)
-
-
 def _start_at_entry(service: WorkflowService, period: str) -> int:
     instance_id = service.start(S4, "kutorejo", period, "camat").instance_id
-    _advance_to(service, instance_id, ENTRY)
+    advance_to(service, instance_id, ENTRY)
     return instance_id
 
 
@@ -166,7 +145,7 @@ def _cycle_at_review(service: WorkflowService, perf: PerformanceService, period:
     """An S4 instance whose data is all entered, waiting on the sekcam's reviu (step 9, 002:1399)."""
     instance_id = _start_at_entry(service, period)
     _enter_everything(service, perf, instance_id, finish=True)
-    _advance_to(service, instance_id, "reviu_sekcam")
+    advance_to(service, instance_id, "reviu_sekcam")
     return instance_id
 
 
@@ -211,12 +190,12 @@ def test_import_creates_indicators_and_the_first_version_of_each_target_set(
 
 def test_reimporting_the_same_workbook_adds_no_version(service: WorkflowService) -> None:
     _import(service)
-    before = _counts(service)
+    before = row_counts(service)
     report = _import(service)
     assert report.target_sets == []
     assert report.unchanged == ["PK 2024 v1", "PK Perubahan 2024 v1", "Rencana Aksi 2024 v1"]
     assert (report.indicators_created, report.indicators_updated, report.nodes_created) == (0, 15, 0)
-    after = _counts(service)
+    after = row_counts(service)
     assert after["target_sets"] == before["target_sets"] == 3
     assert after["targets"] == before["targets"] and after["indicators"] == before["indicators"] == 15
 
@@ -237,7 +216,7 @@ def test_a_changed_pk_target_becomes_pk_v2_and_leaves_v1_intact(service: Workflo
     v2 = _targets(service, _set_id(service, "pk", 2))
     assert v2["KL-3.1"][0] == "81.5"
     assert {c: t for c, t in v2.items() if c != "KL-3.1"} == {c: t for c, t in v1_before.items() if c != "KL-3.1"}
-    assert _counts(service)["target_sets"] == 4
+    assert row_counts(service)["target_sets"] == 4
 
 
 # --- 2. all or nothing ---------------------------------------------------------------------
@@ -298,13 +277,13 @@ def test_a_workbook_with_one_bad_row_writes_nothing(
     service: WorkflowService, tmp_path: Path, edit: Callable[[Workbook], None], expected: str
 ) -> None:
     bad = _edited_copy(KUTOREJO_XLSX, tmp_path / "bad.xlsx", edit)
-    before = _counts(service)
+    before = row_counts(service)
     with pytest.raises(ImportErrors) as caught:
         _import(service, bad)
     assert expected in str(caught.value)
     assert any(expected in e for e in caught.value.errors)
     assert "tidak ada yang disimpan" in str(caught.value)
-    after = _counts(service)
+    after = row_counts(service)
     assert after == before
     assert (after["plan_nodes"], after["indicators"], after["target_sets"], after["data_events"]) == (0, 0, 0, 0)
 
@@ -316,18 +295,16 @@ def test_realisasi_outside_an_open_data_entry_task_is_a_conflict(service: Workfl
     _import(service)
     perf = _perf(service, tmp_path / "up")
     sub = Submission("kasi.pelayanan", "KL-1", "2024-TW1", numerator="402", denominator="402")
-    before = _counts(service)
+    before = row_counts(service)
     with pytest.raises(Conflict, match="tidak ada tugas pengisian data"):
         perf.submit(sub)  # no cycle yet
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
     for state in ("nota_dinas", "rapat_arahan", "rencana_kegiatan", "metodologi"):
-        _advance_to(service, instance_id, state)
-        counted = _counts(service)
-        with pytest.raises(Conflict, match="tidak ada tugas pengisian data"):
+        advance_to(service, instance_id, state)
+        with assert_clean(service), pytest.raises(Conflict, match="tidak ada tugas pengisian data"):
             perf.submit(sub)
-        assert _counts(service) == counted
-    assert before["realisasi"] == _counts(service)["realisasi"] == 0
-    _advance_to(service, instance_id, ENTRY)
+    assert before["realisasi"] == row_counts(service)["realisasi"] == 0
+    advance_to(service, instance_id, ENTRY)
     assert perf.submit(sub)["status"] == "dikirim"
 
 
@@ -337,11 +314,10 @@ def test_realisasi_of_an_indicator_the_user_does_not_own_is_not_allowed(
     _import(service)
     perf = _perf(service, tmp_path / "up")
     _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
-    for user, code, value in (("kasi.trantib", "KL-1", "402/402"), ("kasi.pelayanan", "IKU-1", "92,85")):
-        with pytest.raises(NotAllowed, match=f"no open data-entry task .* answers for {code}"):
-            perf.submit(Submission(user, code, "2024-TW1", value=value))
-    assert _counts(service) == before
+    with assert_clean(service):
+        for user, code, value in (("kasi.trantib", "KL-1", "402/402"), ("kasi.pelayanan", "IKU-1", "92,85")):
+            with pytest.raises(NotAllowed, match=f"no open data-entry task .* answers for {code}"):
+                perf.submit(Submission(user, code, "2024-TW1", value=value))
     # Its owner may.
     assert perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", value="402/402"))["status"] == "dikirim"
 
@@ -365,10 +341,8 @@ def test_a_bad_value_is_refused_naming_the_field_and_writes_nothing(
     _import(service)
     perf = _perf(service, tmp_path / "up")
     _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
-    with pytest.raises(InvalidInput, match=message):
+    with assert_clean(service), pytest.raises(InvalidInput, match=message):
         perf.submit(Submission("kasi.pelayanan", code, "2024-TW1", value=value, note="catatan"))
-    assert _counts(service) == before
 
 
 def test_source_period_is_stored_as_checked_and_anything_else_is_refused(
@@ -377,12 +351,13 @@ def test_source_period_is_stored_as_checked_and_anything_else_is_refused(
     _import(service)
     perf = _perf(service, tmp_path / "up")
     _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
-    for bad in ("2023" + "\x1f" * 1_000_000, "2023\x0b", "\u0662\u0660\u0662\u0663", "2023-TW5", "", "2023 x"):
-        with pytest.raises(InvalidInput, match="^source_period: .* harus berbentuk TAHUN atau TAHUN-TWn") as refused:
-            perf.submit(Submission("kasi.pelayanan", "7.01.02.2.04", "2024-TW1", value="5", source_period=bad))
-        assert len(str(refused.value)) < 200  # a long value is not repeated in full
-    assert _counts(service) == before
+    with assert_clean(service):
+        for bad in ("2023" + "\x1f" * 1_000_000, "2023\x0b", "\u0662\u0660\u0662\u0663", "2023-TW5", "", "2023 x"):
+            with pytest.raises(
+                InvalidInput, match="^source_period: .* harus berbentuk TAHUN atau TAHUN-TWn"
+            ) as refused:
+                perf.submit(Submission("kasi.pelayanan", "7.01.02.2.04", "2024-TW1", value="5", source_period=bad))
+            assert len(str(refused.value)) < 200  # a long value is not repeated in full
     entry = Submission("kasi.pelayanan", "7.01.02.2.04", "2024-TW1", value="5", note="-", source_period=" 2023-TW4 ")
     perf.submit(entry)
     assert _rows(service, "2024-TW1")["7.01.02.2.04"].source_period == "2023-TW4"
@@ -392,14 +367,16 @@ def test_a_value_outside_the_indicators_range_is_refused(service: WorkflowServic
     _import(service)
     perf = _perf(service, tmp_path / "up")
     _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
-    # IKM runs from 25 to 100 (the SKM conversion with nilai dasar 25, 002:646-650).
-    for value, message in (("100,5", "nilai: 100.5 di atas batas maksimum 100"), ("24", "di bawah batas minimum 25")):
-        with pytest.raises(InvalidInput, match=message):
-            perf.submit(Submission("tim.sakip1", "IKU-1", "2024-TW1", value=value))
-    with pytest.raises(InvalidInput, match="period"):
-        perf.submit(Submission("tim.sakip1", "IKU-1", "2024-Q1", value="92,85"))
-    assert _counts(service) == before
+    with assert_clean(service):
+        # IKM runs from 25 to 100 (the SKM conversion with nilai dasar 25, 002:646-650).
+        for value, message in (
+            ("100,5", "nilai: 100.5 di atas batas maksimum 100"),
+            ("24", "di bawah batas minimum 25"),
+        ):
+            with pytest.raises(InvalidInput, match=message):
+                perf.submit(Submission("tim.sakip1", "IKU-1", "2024-TW1", value=value))
+        with pytest.raises(InvalidInput, match="period"):
+            perf.submit(Submission("tim.sakip1", "IKU-1", "2024-Q1", value="92,85"))
     assert perf.submit(Submission("tim.sakip1", "IKU-1", "2024-TW1", value="100"))["value"] == "100"
 
 
@@ -417,12 +394,11 @@ def test_the_entry_task_completes_only_when_all_its_indicators_are_entered(
     assert perf.owed(task) == PELAYANAN
 
     def refused(missing: list[str]) -> None:
-        before = _counts(service)
-        with pytest.raises(InvalidInput, match="realisasi: belum lengkap untuk 2024-TW1") as caught:
-            service.act(task, "done", "kasi.pelayanan")
-        listed = str(caught.value).split("2024-TW1: ", 1)[1].split("; ")
-        assert listed == [f"{code} {names[code]}" for code in missing]
-        assert _counts(service) == before
+        with assert_clean(service):
+            with pytest.raises(InvalidInput, match="realisasi: belum lengkap untuk 2024-TW1") as caught:
+                service.act(task, "done", "kasi.pelayanan")
+            listed = str(caught.value).split("2024-TW1: ", 1)[1].split("; ")
+            assert listed == [f"{code} {names[code]}" for code in missing]
 
     refused(PELAYANAN)
     _submit_demo(perf, "kasi.pelayanan", "KL-1", "2024-TW1")
@@ -446,12 +422,11 @@ def test_a_pending_external_value_counts_as_entered_only_for_an_external_indicat
     _import(service)
     perf = _perf(service, tmp_path / "up")
     instance_id = _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
-    with pytest.raises(InvalidInput, match="nilai: KL-2 bukan nilai dari sumber luar"):
-        perf.submit(Submission("kasi.pemerintahan", "KL-2", "2024-TW1", pending=True))
-    with pytest.raises(InvalidInput, match="tidak keduanya"):
-        perf.submit(Submission("tim.sakip1", "KL-3.1", "2024-TW1", value="82,75", pending=True))
-    assert _counts(service) == before
+    with assert_clean(service):
+        with pytest.raises(InvalidInput, match="nilai: KL-2 bukan nilai dari sumber luar"):
+            perf.submit(Submission("kasi.pemerintahan", "KL-2", "2024-TW1", pending=True))
+        with pytest.raises(InvalidInput, match="tidak keduanya"):
+            perf.submit(Submission("tim.sakip1", "KL-3.1", "2024-TW1", value="82,75", pending=True))
 
     task = _entry_task(service, instance_id, "tim.sakip1")
     assert perf.owed(task) == TIM_SAKIP
@@ -555,7 +530,7 @@ def test_a_return_naming_an_unknown_or_unentered_row_changes_nothing(service: Wo
     book.save(late)
     assert _import(service, late).indicators_created == 1
     review = service.status(instance_id).waiting_on[0].task_id
-    before = _counts(service)
+    before = row_counts(service)
     statuses = {c: r.status for c, r in _rows(service, "2024-TW1").items()}
     for rows, message in (
         ({"NOPE": "x"}, "'NOPE' is not an indicator of this unit for 2024"),
@@ -565,7 +540,7 @@ def test_a_return_naming_an_unknown_or_unentered_row_changes_nothing(service: Wo
     ):
         with pytest.raises(InvalidInput, match=message):
             service.act(review, "return", "sekcam", "Perbaiki", rows)
-        assert _counts(service) == before
+        assert row_counts(service) == before
         assert {c: r.status for c, r in _rows(service, "2024-TW1").items()} == statuses
         assert service.status(instance_id).state == "reviu_sekcam"
     assert set(statuses.values()) == {"dikirim"}
@@ -644,16 +619,15 @@ def test_a_target_switch_needs_a_note_and_a_role_that_may_switch(service: Workfl
     perf = _perf(service, tmp_path / "up")
     instance_id = _start_at_entry(service, "2024-TW1")
     perf.submit(Submission("tim.sakip1", "KL-3.1", "2024-TW1", value="82,75"))
-    before = _counts(service)
-    for note in (None, "", "   "):
-        with pytest.raises(InvalidInput, match="note"):
-            perf.use_targets(instance_id, "pk_perubahan", "tim.sakip1", note)
-    for user in ("kasi.pelayanan", "kasubag"):
-        with pytest.raises(NotAllowed, match=f"{user}.*may not change the targets"):
-            perf.use_targets(instance_id, "pk_perubahan", user, "PK Perubahan ditandatangani")
-    with pytest.raises(InvalidInput, match="set"):
-        perf.use_targets(instance_id, "rencana_aksi", "tim.sakip1", "Rencana Aksi")
-    assert _counts(service) == before
+    with assert_clean(service):
+        for note in (None, "", "   "):
+            with pytest.raises(InvalidInput, match="note"):
+                perf.use_targets(instance_id, "pk_perubahan", "tim.sakip1", note)
+        for user in ("kasi.pelayanan", "kasubag"):
+            with pytest.raises(NotAllowed, match=f"{user}.*may not change the targets"):
+                perf.use_targets(instance_id, "pk_perubahan", user, "PK Perubahan ditandatangani")
+        with pytest.raises(InvalidInput, match="set"):
+            perf.use_targets(instance_id, "rencana_aksi", "tim.sakip1", "Rencana Aksi")
     assert not [e for e in service.history(instance_id) if e.action == "switch_targets"]
     row = _rows(service, "2024-TW1")["KL-3.1"]
     assert (row.target_set_id, row.target_value, row.capaian) == (_set_id(service, "pk"), "81", "102.16")
@@ -673,11 +647,10 @@ def test_rencana_aksi_cumulative_quarter_targets_are_used_f16(service: WorkflowS
     }
     perf = _perf(service, tmp_path / "up")
     _start_at_entry(service, "2023-TW2")
-    before = _counts(service)
-    # Short of the TW II target 46, the entry needs its reason.
-    with pytest.raises(InvalidInput, match="catatan: capaian SKM-APARATUR 86,96% di bawah target"):
-        perf.submit(Submission("tim.sakip1", "SKM-APARATUR", "2023-TW2", value="40"))
-    assert _counts(service) == before
+    with assert_clean(service):
+        # Short of the TW II target 46, the entry needs its reason.
+        with pytest.raises(InvalidInput, match="catatan: capaian SKM-APARATUR 86,96% di bawah target"):
+            perf.submit(Submission("tim.sakip1", "SKM-APARATUR", "2023-TW2", value="40"))
     result = perf.submit(Submission("tim.sakip1", "SKM-APARATUR", "2023-TW2", value="46"))
     assert (result["target"], result["capaian"]) == ("46", "100.00")  # not 48.42 against 95
     assert result["target_set"] == "Rencana Aksi 2023 v1"
@@ -713,11 +686,11 @@ def test_an_inconsistent_rencana_aksi_is_refused_at_import(
     service: WorkflowService, tmp_path: Path, edit: Callable[[Workbook], None], expected: str
 ) -> None:
     bad = _edited_copy(JOMBANG_XLSX, tmp_path / "bad-plan.xlsx", edit)
-    before = _counts(service)
+    before = row_counts(service)
     with pytest.raises(ImportErrors) as caught:
         _import(service, bad, 2023)
     assert caught.value.errors == [expected]
-    assert _counts(service) == before
+    assert row_counts(service) == before
     assert (before["plan_nodes"], before["indicators"], before["target_sets"]) == (0, 0, 0)
 
 
@@ -808,17 +781,17 @@ def test_a_refused_upload_leaves_no_file_and_no_row(
     uploads = tmp_path / "up"
     perf = _perf(service, uploads, max_bytes=1024)
     _start_at_entry(service, "2024-TW1")
-    before = _counts(service)
+    before = row_counts(service)
     with pytest.raises(InvalidInput, match=message):
         perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", value=value, files=files))
-    assert _counts(service) == before and before["evidence"] == before["realisasi"] == 0
+    assert row_counts(service) == before and before["evidence"] == before["realisasi"] == 0
     assert not uploads.exists() or [p for p in uploads.rglob("*") if p.is_file()] == []
 
 
 def test_only_a_planner_of_the_unit_may_import(service: WorkflowService) -> None:
     with pytest.raises(NotAllowed, match="may not import data for kutorejo"):
         import_workbook(service.db, KUTOREJO_XLSX, "kutorejo", 2024, "kasi.pelayanan", service.clock)
-    assert _counts(service)["indicators"] == 0
+    assert row_counts(service)["indicators"] == 0
     report = import_workbook(service.db, KUTOREJO_XLSX, "kutorejo", 2024, "kasubag", service.clock)
     assert report.indicators_created == 15
 
@@ -886,9 +859,9 @@ def test_parafs_and_the_signature_still_match_after_the_rows_are_accepted(
     _import(service)
     s3 = "pengumpulan-data-kinerja"
     instance_id = service.start(s3, "kutorejo", "2024-TW1", "staf").instance_id
-    _advance_to(service, instance_id, "isi_data_kasi")
+    advance_to(service, instance_id, "isi_data_kasi")
     _enter_everything(service, perf, instance_id, finish=True)
-    _advance_to(service, instance_id, "selesai")
+    advance_to(service, instance_id, "selesai")
     assert _signatures_match(service, instance_id) == [True, True, True]
     assert set(_rows(service, "2024-TW1")[c].status for c in PELAYANAN) == {"diterima"}
 
@@ -897,7 +870,7 @@ def test_a_finished_cycle_keeps_its_targets_and_its_rencana_aksi(service: Workfl
     perf = _perf(service, tmp_path / "up")
     _import(service)
     instance_id = _cycle_at_review(service, perf, "2024-TW1")
-    _advance_to(service, instance_id, "selesai")
+    advance_to(service, instance_id, "selesai")
     before = perf.rekap("kutorejo", "2024-TW1")
     with pytest.raises(Conflict, match="signed or finished"):
         perf.use_targets(instance_id, "pk_perubahan", "tim.sakip1", "PK Perubahan ditandatangani")

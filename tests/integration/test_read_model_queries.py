@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import ROOT, FrozenClock
+from helpers import S4
 from sqlalchemy import event, select
 
 from workflow.adapters.db import Database
@@ -22,8 +23,6 @@ from workflow.services.engine import WorkflowService
 from workflow.services.performance import PerformanceService
 from workflow.services.reminders import ReminderEngine
 from workflow.services.workbook import import_workbook
-
-S4 = "pengukuran-data-kinerja"
 
 
 @contextmanager

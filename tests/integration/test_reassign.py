@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import ORG_FILE, ROOT, FrozenClock, PostgresServer, new_postgres_database
+from conftest import ROOT, FrozenClock, PostgresServer, new_postgres_database
+from helpers import S4, advance_to, load_org_file
 from sqlalchemy import func, select
-from test_actions import S4, _advance_to
 
 from workflow.adapters.db import Database
 from workflow.adapters.models import AuditEvent, Notification, Person, RoleAssignment, Task
@@ -18,7 +18,6 @@ from workflow.services import performance
 from workflow.services.check import check
 from workflow.services.demo import DEMO_VALUES
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.services.performance import PerformanceService, Submission
 from workflow.services.workbook import import_workbook
 from workflow.sop.spec import SopRegistry
@@ -43,7 +42,7 @@ def _events(service: WorkflowService) -> int:
 
 def test_a_departed_asns_task_is_reassigned_and_the_cycle_goes_on(service: WorkflowService) -> None:
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance_to(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     waiting = {w.assignee: w.task_id for w in service.status(instance_id).waiting_on}
     task_id = waiting["tim.sakip2"]
     _leaves(service, "tim.sakip2", "asn", date(2024, 3, 31))  # moved away before the cycle's 1 April
@@ -78,7 +77,7 @@ def test_a_departed_asns_task_is_reassigned_and_the_cycle_goes_on(service: Workf
     service.act(task_id, "done", "kasubag")
     with pytest.raises(Conflict, match="already done"):  # nothing left to reassign
         service.reassign(task_id, "tim.sakip1", "sekcam", "lagi")
-    _advance_to(service, instance_id, "evaluasi")  # the fan-out joins
+    advance_to(service, instance_id, "evaluasi")  # the fan-out joins
     with service.db.unit_of_work(readonly=True) as uow:
         report = check(uow.session, service.registry)
         assert report.ok, report.violations
@@ -91,7 +90,7 @@ def test_a_task_of_a_position_is_not_reassigned_and_an_admin_may_reassign(servic
     first = service.status(instance_id).waiting_on[0].task_id  # the Camat's Nota Dinas: any Camat takes it
     with pytest.raises(InvalidInput, match="not to one person"):
         service.reassign(first, "sekcam", "sekcam", "cuti")
-    _advance_to(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     task_id = next(w.task_id for w in service.status(instance_id).waiting_on if w.assignee == "tim.sakip1")
     result = service.reassign(task_id, "tim.sakip2", "admin", "Cuti besar")
     assert result.to_username == "tim.sakip2"
@@ -117,7 +116,7 @@ def test_the_reassigned_task_still_owes_what_the_departed_asn_answered_for(
     import_workbook(service.db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin", service.clock)
     perf = PerformanceService(service.db, service.registry, clock=service.clock)
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance_to(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     waiting = {w.assignee: w.task_id for w in service.status(instance_id).waiting_on}
     task_id, own_task = waiting["kasubag"], waiting["tim.sakip2"]
     owed = perf.owed(task_id)
@@ -166,14 +165,12 @@ def test_an_entry_by_the_old_holder_racing_a_reassignment_is_refused(
     """The entry checks who may take the task, then waits for the instance lock; a reassignment
     committed in between must be seen (on PostgreSQL, where the two really interleave)."""
     db = Database.from_url(new_postgres_database(postgres_server))
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     service = WorkflowService(db, registry, clock=clock)
     import_workbook(db, ROOT / "examples" / "kutorejo-2024.xlsx", "kutorejo", 2024, "admin", clock)
     perf = PerformanceService(db, registry, clock=clock)
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
-    _advance_to(service, instance_id, "pengukuran_asn")
+    advance_to(service, instance_id, "pengukuran_asn")
     task_id = next(w.task_id for w in service.status(instance_id).waiting_on if w.assignee == "kasubag")
     code = perf.owed(task_id)[0]
 

@@ -14,18 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ORG_FILE, SOP_DIR, free_port
+from conftest import SOP_DIR, free_port
+from helpers import S4, load_org_file
 from sqlalchemy import select
 
 from workflow.adapters import schema
 from workflow.adapters.db import Database
 from workflow.adapters.models import Instance, OutboxMessage
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.services.reminders import ReminderEngine
 from workflow.sop.spec import SopRegistry
 
-S4 = "pengukuran-data-kinerja"
 SAKIP = str(Path(sys.executable).with_name("sakip"))
 
 
@@ -35,9 +34,7 @@ def _site(tmp_path: Path) -> tuple[str, Path]:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     db = Database.from_url(url)
     schema.upgrade(db.engine)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     db.dispose()
     return url, folder
 

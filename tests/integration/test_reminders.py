@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import SOP_DIR, FrozenClock, free_port, missing_service
+from helpers import S4, load_org_file, run_together
 from sqlalchemy import select
 
 from workflow.adapters.db import Database
@@ -27,7 +27,6 @@ from workflow.services.unit_calendars import UnitCalendars
 from workflow.sop.spec import SopRegistry
 
 WIB = ZoneInfo("Asia/Jakarta")
-S4 = "pengukuran-data-kinerja"
 SCHEDULE = """kabupaten: mojokerto
 years: [2026]
 reminders: {lead_working_days: [7, 3, 1], max_lateness_hours: 24}
@@ -436,21 +435,9 @@ def test_a_simulated_year_with_two_schedulers_passing_at_once(
     second = WorkflowService(Database.from_url(db_url), SopRegistry.from_directory(SOP_DIR), clock=clock)
 
     def both(s: WorkflowService) -> None:
-        errors: list[BaseException] = []
-        barrier = threading.Barrier(2)
-
-        def run(target: WorkflowService) -> None:
-            barrier.wait()
-            try:
-                ReminderEngine(target, smtp.settings()).run_pass()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(t,)) for t in (s, second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        passes = [lambda target=target: ReminderEngine(target, smtp.settings()).run_pass() for target in (s, second)]
+        results = run_together(passes)
+        errors = [r for r in results if isinstance(r, BaseException)]
         assert not errors, errors
 
     year, service = _simulate(service, clock, tmp_path, smtp, both)
@@ -546,15 +533,11 @@ def test_a_unit_missing_people_is_started_once_they_are_loaded(
     import yaml
     from conftest import ORG_FILE
 
-    from workflow.services.org import load_org, parse_org_file
-
     data = yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))
     data["units"].append({"code": "dlanggu", "name": "Kecamatan Dlanggu", "kind": "kecamatan", "parent": "mojokerto"})
     org = tmp_path / "org.yaml"
     org.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(org))
-        uow.commit()
+    load_org_file(service.db, org)
     clock.now = datetime(2026, 3, 1, tzinfo=UTC)
     _load_schedule(service, tmp_path)
     clock.now = _wib(date(2026, 4, 1), 8)
@@ -563,9 +546,7 @@ def test_a_unit_missing_people_is_started_once_they_are_loaded(
     data["people"].append({"username": "camat.dlanggu", "name": "Camat Dlanggu", "roles": [
         {"unit": "dlanggu", "role": r} for r in ("camat", "sekcam", "tim_sakip", "asn")]})  # fmt: skip
     org.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with service.db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(org))
-        uow.commit()
+    load_org_file(service.db, org)
     clock.now = _wib(date(2026, 4, 2), 8)
 
     assert ReminderEngine(service, None).run_pass().instances_started == 1

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from conftest import SOP_DIR, FrozenClock
 from drive import drive
+from helpers import S4
 
 from workflow.adapters import schema
 from workflow.adapters.db import Database
@@ -17,8 +18,6 @@ from workflow.adapters.models import Base
 from workflow.errors import InvalidInput
 from workflow.services.engine import WorkflowService
 from workflow.sop.spec import SopRegistry
-
-S4 = "pengukuran-data-kinerja"
 
 
 def _copy_definitions(tmp_path: Path) -> Path:

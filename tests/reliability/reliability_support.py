@@ -1,5 +1,5 @@
 """Helpers of the reliability suite: the production-like stack, an HTTP client for /api/v1, a
-real SMTP sink, and threads released at one instant.
+real SMTP sink (threads released at one instant: `run_together` in tests/helpers.py).
 
 (Not a conftest.py: a second conftest module would shadow `tests/conftest.py` for the
 `from conftest import ...` lines of the other test folders.)
@@ -14,7 +14,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,27 +71,6 @@ def pg_stack(workers: int = 2, **kwargs: Any) -> Iterator[Stack]:
         missing_service("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     with running_stack(workers=workers, durable=False, **kwargs) as stack:
         yield stack
-
-
-def run_together(calls: list[Callable[[], object]], timeout: float = 120) -> list[object]:
-    """Run CALLS in threads released at the same instant; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            results[index] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 # --- a real SMTP server on 127.0.0.1 ---------------------------------------------------------

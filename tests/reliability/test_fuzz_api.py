@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import ORG_FILE, SOP_DIR
+from conftest import SOP_DIR
 from flask import Flask
+from helpers import load_org_file
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,10 +24,11 @@ from web.api import OPENAPI
 from workflow.adapters import schema as db_schema
 from workflow.adapters.db import Database, make_engine
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.services.tokens import create_token
 from workflow.sop.spec import SopRegistry
 
+# One worker runs the whole module under `pytest -n --dist loadgroup`: its module-scoped app is built once.
+pytestmark = pytest.mark.xdist_group("fuzz_api")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 TOKENS: dict[str, str] = {}
 
@@ -40,9 +42,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     db_schema.upgrade(engine)
     engine.dispose()
     db = Database.from_url(url)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     service = WorkflowService(db, SopRegistry.from_directory(Path(SOP_DIR)))
     service.start("pengukuran-data-kinerja", "kutorejo", "2024-TW1", "camat")  # task and instance ids to hit
     TOKENS["camat"] = create_token(service, "camat")

@@ -29,7 +29,7 @@ from workflow.services.documents import render_docx, sop_sheet
 from workflow.sop.spec import SopRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SHEET = ROOT / "workflow" / "doc_templates" / "sop_sheet.docx"
+DEFAULT_SHEET = ROOT / "workflow" / "services" / "doc_templates" / "sop_sheet.docx"
 CONTEXT = {**sop_sheet(SopRegistry.from_directory(ROOT / "sop_definitions").get("pengukuran-data-kinerja")).context}
 CONTEXT.pop("bagan_svg")
 CONTEXT["bagan"] = "[[bagan-alur]]"

@@ -24,6 +24,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import ORG_FILE, ROOT, SOP_DIR
 from flask.testing import FlaskClient
+from helpers import PASSWORD, load_org_file
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -38,14 +39,15 @@ from workflow.adapters.db import Database
 from workflow.adapters.models import Base
 from workflow.errors import InvalidInput
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
+from workflow.services.org import parse_org_file
 from workflow.services.schedule import parse_schedule_file
 from workflow.services.tokens import set_all_passwords
 from workflow.services.workbook import import_workbook
 from workflow.sop.spec import SopRegistry, parse_spec
 from workflow.sop.yamlsource import SourceErrors
 
-PASSWORD = "rahasia-uji-1"
+# One worker runs the whole module under `pytest -n --dist loadgroup`: its module-scoped site is built once.
+pytestmark = pytest.mark.xdist_group("fuzz_uploads")
 FUZZ = settings(
     max_examples=80,
     deadline=None,
@@ -153,9 +155,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"sqlite:///{folder / 'sakip.db'}"
     db = Database.from_url(url)
     schema.upgrade(db.engine)
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     set_all_passwords(WorkflowService(db, SopRegistry.from_directory(SOP_DIR)), PASSWORD)
     sop_dir = folder / "sop"
     sop_dir.mkdir()

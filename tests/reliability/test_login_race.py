@@ -11,12 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
-from reliability_support import pg_stack, run_together
+from helpers import PASSWORD, run_together
+from reliability_support import pg_stack
 
 from deploy.stack import Stack
 from web.auth import MAX_FAILURES
 
-PASSWORD = "rahasia-uji-1"
+# One worker runs the whole module under `pytest -n --dist loadgroup`: its module-scoped stack is built once.
+pytestmark = pytest.mark.xdist_group("login_race")
 RACERS = 40
 
 

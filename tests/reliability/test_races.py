@@ -11,8 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import ORG_FILE, FrozenClock
-from reliability_support import run_together
+from conftest import FrozenClock
+from helpers import S4, load_org_file, run_together
 from sqlalchemy import event, func, select
 
 from workflow.adapters.db import Database, make_engine
@@ -20,10 +20,8 @@ from workflow.adapters.models import AuditEvent, Task
 from workflow.errors import Conflict
 from workflow.services.check import check
 from workflow.services.engine import ActResult, WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.sop.spec import SopRegistry
 
-S4 = "pengukuran-data-kinerja"
 RACERS = 50
 
 
@@ -31,9 +29,7 @@ RACERS = 50
 def wide_service(db_url: str, registry: SopRegistry, clock: FrozenClock) -> Iterator[WorkflowService]:
     """The service over a pool wide enough for every racer to hold its own connection at once."""
     db = Database(make_engine(db_url, pool_size=RACERS + 5, max_overflow=0, pool_timeout=120))
-    with db.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(db)
     yield WorkflowService(db, registry, clock=clock)
     db.dispose()
 
@@ -79,9 +75,7 @@ def test_check_on_a_live_database_reads_one_snapshot(db_url: str, registry: SopR
     PostgreSQL under READ COMMITTED: an action committed between them (any live system) was
     reported as a violation. Here one commits right after the first statement, every time."""
     reader, writer = Database.from_url(db_url), Database.from_url(db_url)
-    with writer.unit_of_work() as uow:
-        load_org(uow.session, parse_org_file(ORG_FILE))
-        uow.commit()
+    load_org_file(writer)
     service = WorkflowService(writer, registry, clock=clock)
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
     task_id = service.status(instance_id).waiting_on[0].task_id

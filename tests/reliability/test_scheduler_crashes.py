@@ -25,8 +25,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ORG_FILE, SOP_DIR, FrozenClock, PostgresServer, new_postgres_database
+from conftest import SOP_DIR, FrozenClock, PostgresServer, new_postgres_database
 from drive import drive
+from helpers import load_org_file
 from reliability_support import MailSink, smtp_sink
 from sqlalchemy import func, select
 
@@ -36,7 +37,6 @@ from workflow.adapters.mailer import CLAIM_TIMEOUT, deliver_mail
 from workflow.adapters.models import OutboxMessage, Reminder
 from workflow.services.check import check
 from workflow.services.engine import WorkflowService
-from workflow.services.org import load_org, parse_org_file
 from workflow.sop.spec import SopRegistry
 
 pytestmark = pytest.mark.postgres
@@ -61,9 +61,7 @@ def overdue(postgres_server: PostgresServer) -> Iterator[WorkflowService]:
     clock = FrozenClock(datetime(2026, 4, 6, 8, 0, tzinfo=WIB).astimezone(UTC))
     service = WorkflowService(db, SopRegistry.from_directory(SOP_DIR), clock=clock)
     try:
-        with db.unit_of_work() as uow:
-            load_org(uow.session, parse_org_file(ORG_FILE))
-            uow.commit()
+        load_org_file(db)
         s4 = service.start("pengukuran-data-kinerja", "kutorejo", "2026-TW1", "camat").instance_id
         drive(service, s4, until="pengukuran_asn")
         service.start("pengumpulan-data-kinerja", "kutorejo", "2026-TW1", "staf")

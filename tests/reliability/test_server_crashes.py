@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import pytest
 from conftest import SOP_DIR
 from drive import drive
-from reliability_support import Api, pg_stack, run_together
+from helpers import S4, assert_consistent, run_together
+from reliability_support import Api, pg_stack
 from sqlalchemy import select
 
 from deploy.stack import Stack
@@ -34,9 +35,9 @@ from workflow.services.engine import WorkflowService
 from workflow.services.tokens import create_token
 from workflow.sop.spec import FINISHED_STATE, SopRegistry
 
-pytestmark = pytest.mark.postgres
+# One worker runs the whole module under `pytest -n --dist loadgroup`: its module-scoped stack is built once.
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("server_crashes")]
 
-S4 = "pengukuran-data-kinerja"
 KILLS = 20
 CLIENTS = 4
 SEED = 20240401
@@ -67,11 +68,6 @@ def _periods(first_year: int) -> Iterator[str]:
         yield f"{first_year + n // 4}-TW{n % 4 + 1}"
 
 
-def _assert_clean(service: WorkflowService) -> None:
-    with service.db.unit_of_work(readonly=True) as uow:
-        assert check(uow.session, service.registry).violations == ()
-
-
 # --- races across gunicorn's worker processes --------------------------------------------------
 
 
@@ -89,7 +85,7 @@ def test_fifty_http_completions_of_one_task_exactly_one_wins(stack_service: Work
     assert statuses == Counter({200: 1, 409: 49}), statuses
     events = [e for e in stack_service.history(instance_id) if e.task_id == task_id]
     assert [(e.action, e.actor) for e in events] == [("done", actor)]
-    _assert_clean(stack_service)
+    assert_consistent(stack_service)
 
 
 def test_approve_and_return_of_one_review_over_http_one_wins(stack_service: WorkflowService, api: Api) -> None:
@@ -111,7 +107,7 @@ def test_approve_and_return_of_one_review_over_http_one_wins(stack_service: Work
     events = [e for e in stack_service.history(instance_id) if e.task_id == review]
     assert len(events) == 1 and events[0].to_state == winner.body["instance"]["state"]  # type: ignore[attr-defined]
     assert stack_service.status(instance_id).state == winner.body["instance"]["state"]  # type: ignore[attr-defined]
-    _assert_clean(stack_service)
+    assert_consistent(stack_service)
 
 
 # --- gunicorn killed with SIGKILL under load ---------------------------------------------------

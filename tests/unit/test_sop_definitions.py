@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from helpers import S4
 
 from workflow.sop.spec import SopRegistry, SopSpec, StepKind
 
@@ -237,7 +238,6 @@ SEEDS: dict[str, Seed] = {
 }
 
 KEYS = sorted(SEEDS)
-S4 = "pengukuran-data-kinerja"
 # Every SOP version in sop_definitions/: S4 at version 1 and at version 2 (step 10 signed by the
 # Camat), the others at version 1. Both S4 versions serve instances, so both are checked against the seed.
 VERSIONS = [

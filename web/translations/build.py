@@ -1,6 +1,8 @@
 """Update the English catalogue from the templates and views, then compile it.
 
 Run: .venv/bin/python web/translations/build.py  (the UI's source language is Indonesian).
+The English of the engine's errors is not typed here: it is the contract text, kept beside each
+error code in `web/messages.py` (`ENGLISH`), and written into the catalogue on every build.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ def main() -> None:
     with PO.open("rb") as f:
         catalog = read_po(f, locale="en")
     catalog.update(template, no_fuzzy_matching=True)
+    sys.path.insert(0, str(ROOT))
+    from web.messages import ENGLISH
+
+    for msgid, english in ENGLISH.items():
+        catalog[msgid].string = english
     with PO.open("wb") as f:
         write_po(f, catalog, omit_header=False, no_location=True, width=120)
     with MO.open("wb") as f:

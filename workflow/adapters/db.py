@@ -7,8 +7,6 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -113,7 +111,15 @@ def insert_once(session: Session, model: type[Any], values: dict[str, Any], key:
     Two processes recording the same fact at the same moment both succeed, and the fact exists
     once (ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike).
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Each dialect's INSERT is imported when it is used: a command on SQLite never loads PostgreSQL's.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        insert: Any = pg_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     table = model.__table__
     statement = (
         insert(table)

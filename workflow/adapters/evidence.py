@@ -16,11 +16,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.config import PROJECT_ROOT
+from workflow.config import DEFAULT_UPLOAD_MAX_BYTES, Config
 from workflow.domain.plaintext import control_problem
 from workflow.errors import InvalidInput
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_UPLOAD_MAX_BYTES
 ALLOWED = {
     ".pdf": "application/pdf",
     ".png": "image/png",
@@ -40,11 +40,13 @@ class UploadSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
 
     @classmethod
+    def from_config(cls, config: Config) -> UploadSettings:
+        return cls(config.upload_dir, config.upload_max_bytes)
+
+    @classmethod
     def from_env(cls) -> UploadSettings:
         """SAKIP_UPLOAD_DIR (default instance/uploads) and SAKIP_UPLOAD_MAX_MB (default 10)."""
-        directory = Path(os.environ.get("SAKIP_UPLOAD_DIR") or PROJECT_ROOT / "instance" / "uploads")
-        megabytes = os.environ.get("SAKIP_UPLOAD_MAX_MB")
-        return cls(directory, int(float(megabytes) * 1024 * 1024) if megabytes else DEFAULT_MAX_BYTES)
+        return cls.from_config(Config.from_env())
 
 
 @dataclass(frozen=True)
@@ -60,35 +62,55 @@ def check_upload(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES)
     """Refuse (InvalidInput, naming the field) a file that is empty, too big, or not what it claims."""
     name = os.path.basename(filename.replace("\\", "/")).strip()
     if not name:
-        raise InvalidInput("bukti dukung: nama berkas kosong")
+        raise InvalidInput("bukti dukung: nama berkas kosong", code="evidence.no_name")
     if len(name) > NAME_MAX:  # checked before the name is repeated in any message
         raise InvalidInput(
-            f"bukti dukung: nama berkas {_digits(len(name))} karakter melebihi batas {_digits(NAME_MAX)} karakter"
+            f"bukti dukung: nama berkas {_digits(len(name))} karakter melebihi batas {_digits(NAME_MAX)} karakter",
+            code="evidence.name_too_long",
+            length=_digits(len(name)),
+            limit=_digits(NAME_MAX),
         )
     field = f"bukti dukung {name!r}"
+    shown = repr(name)  # the `file` param: the name as the message quotes it
     if control_problem(name) is not None:  # it names the download: a header holds no control character
-        raise InvalidInput(f"{field}: nama berkas memuat karakter kendali")
+        raise InvalidInput(f"{field}: nama berkas memuat karakter kendali", code="evidence.control_in_name", file=shown)
     if not data:
-        raise InvalidInput(f"{field}: berkas kosong")
+        raise InvalidInput(f"{field}: berkas kosong", code="evidence.empty", file=shown)
     if len(data) > max_bytes:
         size, limit = (_digits(n) for n in (len(data), max_bytes))
-        raise InvalidInput(f"{field}: {size} byte melebihi batas {limit} byte")
+        raise InvalidInput(
+            f"{field}: {size} byte melebihi batas {limit} byte",
+            code="evidence.too_large",
+            file=shown,
+            size=size,
+            limit=limit,
+        )
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
         raise InvalidInput(
-            f"{field}: jenis berkas {ext or '(tanpa ekstensi)'} tidak diizinkan; pakai PDF, JPG, PNG, XLSX atau DOCX"
+            f"{field}: jenis berkas {ext or '(tanpa ekstensi)'} tidak diizinkan; pakai PDF, JPG, PNG, XLSX atau DOCX",
+            code="evidence.wrong_type",
+            file=shown,
+            ext=ext or "(tanpa ekstensi)",
         )
     if data.startswith(_EXECUTABLE_MAGIC):
-        raise InvalidInput(f"{field}: isi berkas adalah program, bukan dokumen")
+        raise InvalidInput(f"{field}: isi berkas adalah program, bukan dokumen", code="evidence.program", file=shown)
     if not _content_matches(ext, data):
-        raise InvalidInput(f"{field}: isi berkas tidak sesuai dengan jenis {ext}")
+        raise InvalidInput(
+            f"{field}: isi berkas tidak sesuai dengan jenis {ext}", code="evidence.wrong_content", file=shown, ext=ext
+        )
     return CheckedFile(name, ALLOWED[ext], len(data), hashlib.sha256(data).hexdigest(), data)
 
 
 def check_count(files: int) -> None:
     """Refuse (InvalidInput) more than FILES_MAX files for one realisasi entry."""
     if files > FILES_MAX:
-        raise InvalidInput(f"bukti dukung: {_digits(files)} berkas melebihi batas {FILES_MAX} berkas per isian")
+        raise InvalidInput(
+            f"bukti dukung: {_digits(files)} berkas melebihi batas {FILES_MAX} berkas per isian",
+            code="evidence.too_many",
+            count=_digits(files),
+            limit=FILES_MAX,
+        )
 
 
 def _digits(number: int) -> str:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from workflow.config import template_limits
 from workflow.errors import InvalidInput
 
 
@@ -37,8 +38,7 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         """SAKIP_TEMPLATE_MEMORY_MB, SAKIP_TEMPLATE_CPU_SECONDS (the wall deadline is 1.5 times it)."""
-        memory = int(os.environ.get("SAKIP_TEMPLATE_MEMORY_MB") or cls.memory_mb)
-        cpu = int(os.environ.get("SAKIP_TEMPLATE_CPU_SECONDS") or cls.cpu_seconds)
+        memory, cpu = template_limits()
         return cls(memory, cpu, cpu * 1.5)
 
 
@@ -52,7 +52,7 @@ def _mapped_bytes() -> int:
 
 
 def _child(work: Callable[[], bytes], limits: Limits, out: int) -> None:
-    """In the child: set the ceilings, run WORK, write `R<bytes>`, `I<message>` or `X<message>`."""
+    """In the child: set the ceilings, run WORK, write `R<bytes>`, `I<error as JSON>` or `X<message>`."""
     try:
         import jinja2.lexer
         from jinja2.utils import LRUCache
@@ -63,8 +63,9 @@ def _child(work: Callable[[], bytes], limits: Limits, out: int) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
         try:
             payload = b"R" + work()
-        except InvalidInput as exc:
-            payload = b"I" + str(exc).encode("utf-8", "replace")
+        except InvalidInput as exc:  # its message, code and params: the pages translate it by its code
+            error = {"message": str(exc), "code": exc.code, "params": exc.params}
+            payload = b"I" + json.dumps(error, ensure_ascii=False, default=str).encode("utf-8", "replace")
         except MemoryError:
             payload = b"M"
         except RecursionError:
@@ -122,6 +123,7 @@ def run_isolated(work: Callable[[], bytes], limits: Limits | None = None) -> byt
     if kind == b"R":
         return body
     if kind == b"I":
-        raise InvalidInput(body.decode("utf-8", "replace"))
+        error = json.loads(body.decode("utf-8", "replace"))
+        raise InvalidInput(error["message"], code=error["code"], **error["params"])
     text = body.decode("utf-8", "replace")
     raise RuntimeError(json.loads(text) if text.startswith('"') else text)

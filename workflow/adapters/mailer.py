@@ -1,13 +1,12 @@
 """Deliver `email` outbox messages over SMTP: retried with backoff, never sent twice.
 
-Settings come from the environment (SAKIP_SMTP_HOST, _PORT, _TLS = none|starttls|ssl, _USER,
+Settings come from the configuration (`workflow.config`: SAKIP_SMTP_HOST, _PORT, _TLS = none|starttls|ssl, _USER,
 _PASSWORD, SAKIP_MAIL_FROM). With no host set, mail waits in the outbox, and the in-app
 notifications still reach everyone.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from workflow.adapters.db import Database
 from workflow.adapters.models import OutboxMessage
+from workflow.config import Config
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)
@@ -37,22 +37,16 @@ class SmtpSettings:
     timeout: float = 20.0
 
     @classmethod
-    def from_env(cls) -> SmtpSettings | None:
-        host = os.environ.get("SAKIP_SMTP_HOST")
-        if not host:
+    def from_config(cls, config: Config) -> SmtpSettings | None:
+        """None while no SMTP host is configured: mail waits in the outbox."""
+        smtp = config.smtp
+        if smtp is None:
             return None
-        tls = os.environ.get("SAKIP_SMTP_TLS", "none").lower()
-        if tls not in ("none", "starttls", "ssl"):
-            raise ValueError("SAKIP_SMTP_TLS must be none, starttls or ssl")
-        default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
-        return cls(
-            host=host,
-            port=int(os.environ.get("SAKIP_SMTP_PORT") or default_port),
-            tls=tls,
-            user=os.environ.get("SAKIP_SMTP_USER") or None,
-            password=os.environ.get("SAKIP_SMTP_PASSWORD") or None,
-            sender=os.environ.get("SAKIP_MAIL_FROM") or "alur-sakip@localhost",
-        )
+        return cls(smtp.host, smtp.port, smtp.tls, smtp.user, smtp.password, smtp.sender)
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        return cls.from_config(Config.from_env())
 
 
 def backoff(attempts: int) -> timedelta:

@@ -16,11 +16,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from workflow.domain.waktu import Waktu, WaktuUnit
+
+if TYPE_CHECKING:  # imported when a calendar is first asked: the command line starts without it
+    import holidays
 
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 
@@ -57,6 +59,8 @@ class WorkCalendar:
 
     @cached_property
     def _national(self) -> holidays.HolidayBase:
+        import holidays
+
         return holidays.country_holidays("ID", categories=("public", "government"), language="id")
 
     @cached_property
@@ -73,6 +77,8 @@ class WorkCalendar:
 
     def holidays_in(self, year: int) -> list[tuple[date, str]]:
         """Every non-working holiday of YEAR (national, cuti bersama and the unit's own)."""
+        import holidays
+
         national = holidays.country_holidays("ID", years=year, categories=("public", "government"), language="id")
         found = {d: str(n) for d, n in national.items()}
         found.update({d: n for d, n in self._own.items() if d.year == year})

@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from workflow.domain.capaian import HUNDRED, POLICIES, CapaianPolicy, capaian, capaian_grade
 from workflow.domain.numbers import NumberError, parse_number
+from workflow.domain.periods import QUARTERS, Period, PeriodError
 from workflow.domain.scales import load_scale
 
 KINDS = ("numeric", "percentage", "ratio", "grade")
@@ -42,25 +43,36 @@ TARGET_KIND_LABELS = {
     "pk_perubahan": "PK Perubahan",
     "rencana_aksi": "Rencana Aksi",
 }
-QUARTERS = (1, 2, 3, 4)
-_PERIOD = re.compile(r"([0-9]{4})-TW([1-4])")  # whole text only (fullmatch): `$` would pass "2024-TW1\n"
 _PLACES = Decimal("0.01")
 
 
 class IndicatorError(ValueError):
-    """A definition or a value that breaks a rule; the message names the field (in Indonesian)."""
+    """A definition or a value that breaks a rule; the message names the field (in Indonesian).
+
+    Like `WorkflowError` it carries a code and params (`InvalidInput(str(exc), code=exc.code,
+    **exc.params)` passes them on): by default `value.invalid` with the message as `detail`.
+    """
+
+    def __init__(self, message: str, *, code: str = "value.invalid", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, object] = params or {"detail": message}
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    """`2024-TW3` -> (2024, 3); IndicatorError otherwise.
+    """`2024-TW3` -> (2024, 3); IndicatorError otherwise (the field message a realisasi entry shows).
 
-    The whole text must be the period, nothing around it: callers go on to use the text they
-    gave (in queries, file names and headers), so it must be exactly what was checked."""
-    match = _PERIOD.fullmatch(period)
-    if not match:
+    The whole text must be the period, nothing around it (`Period.triwulan` parses it)."""
+    try:
+        found = Period.triwulan(period)
+    except PeriodError:
         shown = period if len(period) <= 40 else period[:40] + "…"
-        raise IndicatorError(f"period: {shown!r} harus berbentuk TAHUN-TWn, misalnya 2024-TW1")
-    return int(match.group(1)), int(match.group(2))
+        raise IndicatorError(
+            f"period: {shown!r} harus berbentuk TAHUN-TWn, misalnya 2024-TW1",
+            code="period.malformed",
+            period=repr(shown),
+        ) from None
+    return found.year, found.triwulan_no
 
 
 def quantize(value: Decimal, places: Decimal = _PLACES) -> Decimal:

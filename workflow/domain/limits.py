@@ -14,7 +14,7 @@ second (bench/b6_documents.py).
 
 from __future__ import annotations
 
-from workflow.domain.plaintext import control_problem
+from workflow.domain.plaintext import control_character
 from workflow.errors import InvalidInput
 
 NOTE_MAX = 2_000  # a note, a returned row's note, a reason
@@ -24,9 +24,12 @@ SHORT_MAX = 64  # a username, code, NIP, pangkat, role or seksi key
 STEP_TEXT_MAX = 2_000  # a step's kegiatan, output, kelengkapan item; an SOP header text
 
 
-def _digits(number: int) -> str:
+def grouped(number: int) -> str:
     """`2.000`: thousands grouped the Indonesian way, as every number the users read."""
     return f"{number:,}".replace(",", ".")
+
+
+_digits = grouped
 
 
 def too_long(value: str, limit: int) -> str | None:
@@ -43,7 +46,24 @@ def free_text(field: str, value: str | None, limit: int = NOTE_MAX) -> str | Non
     text = value.strip()
     if not text:
         return None
-    problem = too_long(text, limit) or control_problem(text, multiline=True)
+    problem = too_long(text, limit)
     if problem is not None:
-        raise InvalidInput(f"{field}: {problem}")
+        limit_s, given = _digits(limit), _digits(len(text))
+        if field == "note":
+            raise InvalidInput(f"{field}: {problem}", code="note.too_long", limit=limit_s, given=given)
+        if field.startswith("rows "):  # a returned row's note: `rows CODE`
+            raise InvalidInput(f"{field}: {problem}", code="rows.note_too_long", indicator=field[5:], limit=limit_s,
+                               given=given)  # fmt: skip
+        raise InvalidInput(f"{field}: {problem}", code="text.too_long", field=field, limit=limit_s, given=given)
+    found = control_character(text, multiline=True)
+    if found is not None:
+        char, position = found
+        problem = f"contains the control character {char} at character {position}"
+        if field == "note":
+            raise InvalidInput(f"{field}: {problem}", code="note.control_character", char=char, position=position)
+        if field.startswith("rows "):
+            raise InvalidInput(f"{field}: {problem}", code="rows.note_control_character", indicator=field[5:],
+                               char=char, position=position)  # fmt: skip
+        raise InvalidInput(f"{field}: {problem}", code="text.control_character", field=field, char=char,
+                           position=position)  # fmt: skip
     return text

@@ -19,15 +19,21 @@ _CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def control_character(text: str, multiline: bool = False) -> tuple[str, int] | None:
+    """The first control character in TEXT (`U+0007`) and its position (from 1), or None."""
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE).search(text)
+    return None if found is None else (f"U+{ord(found.group()):04X}", found.start() + 1)
+
+
 def control_problem(text: str, multiline: bool = False) -> str | None:
     """Why TEXT may not be stored (the first control character in it), or None if it may.
 
     MULTILINE allows tab and newline (texts that may span lines); otherwise they are refused too.
     """
-    found = (_CONTROL_MULTILINE if multiline else _CONTROL_ONE_LINE).search(text)
+    found = control_character(text, multiline)
     if found is None:
         return None
-    return f"contains the control character U+{ord(found.group()):04X} at character {found.start() + 1}"
+    return f"contains the control character {found[0]} at character {found[1]}"
 
 
 def shown(text: str) -> str:

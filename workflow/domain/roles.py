@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 ROLES: dict[str, str] = {
     "camat": "Camat",
     "sekcam": "Sekretaris Camat",
@@ -32,3 +34,27 @@ ROLES_WITH_SEKSI = frozenset({"kasi"})
 def position_key(role: str, seksi: str | None) -> str:
     """Name one position: `camat`, or `kasi.pelayanan` for a role held per seksi."""
     return f"{role}.{seksi}" if seksi else role
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A role a person holds in a unit today, and whether as Plt."""
+
+    unit_id: int
+    role: str
+    seksi: str | None
+    acting: bool
+
+    @property
+    def position(self) -> str:
+        return position_key(self.role, self.seksi)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person who holds a role in a unit today, and whether as Plt."""
+
+    person_id: int
+    username: str
+    seksi: str | None
+    acting: bool

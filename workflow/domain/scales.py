@@ -12,8 +12,6 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 SCALE_DIR = Path(__file__).resolve().parent / "scales"
 
 
@@ -68,6 +66,8 @@ def load_scale(name: str) -> Scale:
     if name not in scale_names():  # a name comes from a workbook: never a path of its own
         raise KeyError(name)
     path = SCALE_DIR / f"{name}.yaml"
+    import yaml  # only when a scale is read: `sakip --help` lists the scales' names without it
+
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bands = tuple(
         Band(

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from workflow.adapters.models import Person
 from workflow.config import PROJECT_ROOT
-from workflow.errors import Conflict, WorkflowError
+from workflow.domain.periods import Period
+from workflow.errors import Conflict, InvalidInput, WorkflowError
 from workflow.services.check import check
 from workflow.services.engine import WorkflowService
 from workflow.services.performance import PerformanceService, Submission
@@ -65,10 +66,10 @@ SHORTFALL_NOTE = (
 def _free_period(service: WorkflowService, unit: str, year: int) -> str:
     for y in range(year, year + 50):
         for tw in range(1, 5):
-            period = f"{y}-TW{tw}"
+            period = str(Period(y, tw))
             if service.find_instance(SOP_KEY, unit, period) is None:
                 return period
-    raise Conflict(f"no free triwulan left for {unit}")
+    raise Conflict(f"no free triwulan left for {unit}", code="demo.no_free_triwulan", unit=unit)
 
 
 def _queues(service: WorkflowService, usernames: list[str], echo: Callable[[str], None]) -> None:
@@ -96,12 +97,12 @@ def _admin(service: WorkflowService) -> str:
     with service.db.unit_of_work(readonly=True) as uow:
         name = uow.session.scalar(select(Person.username).where(Person.is_admin.is_(True)).limit(1))
     if name is None:
-        raise WorkflowError("the demo needs an admin user (load examples/org-kutorejo.yaml)")
+        raise WorkflowError("the demo needs an admin user (load examples/org-kutorejo.yaml)", code="demo.needs_admin")
     return name
 
 
 def _enter(perf: PerformanceService, username: str, codes: list[str], period: str, echo: Callable[[str], None]) -> None:
-    quarter = int(period[-1])
+    quarter = Period.triwulan(period).triwulan_no
     for code in codes:
         raw = DEMO_VALUES.get(code, (None, None, None, None))[quarter - 1]
         if raw is None:
@@ -127,14 +128,19 @@ def run_demo(service: WorkflowService, unit: str, period: str | None, echo: Call
     """Run the cycle; return the instance id."""
     spec = service.registry.get(SOP_KEY)
     period = period or _free_period(service, unit, DEMO_YEAR)
-    year = int(period[:4])
+    try:
+        spec.check_period(period)  # refused as `sakip start` refuses it, before any demo data is loaded
+    except ValueError as exc:
+        raise InvalidInput(f"period: {exc}", code="period.invalid", detail=str(exc)) from None
+    parsed = Period.parse(period)
+    year = parsed.year
     if year == DEMO_YEAR:
         ensure_demo_data(service, unit, year, echo)
     perf = PerformanceService(service.db, service.registry, clock=service.clock)
     starter = service.candidates_for_role(unit, spec.first_step.pelaksana)[0]
     started = service.start(SOP_KEY, unit, period, starter)
     echo(f"== {spec.nama} ({SOP_KEY} v{spec.version}) untuk {unit} {period}: instance {started.instance_id}")
-    if period.endswith("TW4") and any(t["kind"] == "pk_perubahan" for t in perf.target_sets(unit, year)):
+    if parsed.quarter == 4 and any(t["kind"] == "pk_perubahan" for t in perf.target_sets(unit, year)):
         switcher = service.candidates_for_role(unit, "tim_sakip")[0]
         switched = perf.use_targets(
             started.instance_id, "pk_perubahan", switcher, "PK Perubahan ditandatangani setelah P-APBD"
@@ -181,7 +187,11 @@ def run_demo(service: WorkflowService, unit: str, period: str | None, echo: Call
     for violation in report.violations:
         echo(f"    {violation}")
     if not report.ok:
-        raise WorkflowError(f"sakip check found {len(report.violations)} violation(s) after the demo cycle")
+        raise WorkflowError(
+            f"sakip check found {len(report.violations)} violation(s) after the demo cycle",
+            code="demo.check_failed",
+            count=len(report.violations),
+        )
     return started.instance_id
 
 
@@ -207,7 +217,7 @@ def _print_rekap(perf: PerformanceService, unit: str, period: str, echo: Callabl
 def open_next_cycle(service: WorkflowService, unit: str, echo: Callable[[str], None]) -> int:
     """Start the next free triwulan and leave it at its first step, for the users of the web UI."""
     period = _free_period(service, unit, DEMO_YEAR)
-    if int(period[:4]) == DEMO_YEAR:
+    if Period.parse(period).year == DEMO_YEAR:
         ensure_demo_data(service, unit, DEMO_YEAR, echo)
     spec = service.registry.get(SOP_KEY)
     starter = service.candidates_for_role(unit, spec.first_step.pelaksana)[0]

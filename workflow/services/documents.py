@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -36,6 +35,8 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow import config
+from workflow.adapters import repository
 from workflow.adapters.isolation import TooCostly, run_isolated
 from workflow.adapters.models import (
     AuditEvent,
@@ -50,11 +51,11 @@ from workflow.adapters.models import (
     unit_chain,
 )
 from workflow.adapters.template_sandbox import PlainSandbox, plain_data
-from workflow.config import INSTANCE_DIR
 from workflow.domain.indicators import parse_period
-from workflow.domain.localtime import tanggal, waktu_lokal
-from workflow.errors import InvalidInput, NotFound
-from workflow.services.engine import WorkflowService, utcnow
+from workflow.domain.localtime import tanggal, utcnow, waktu_lokal
+from workflow.domain.periods import ROMAN, Period
+from workflow.errors import InvalidInput, NotFound, invalid_value
+from workflow.services.engine import WorkflowService
 from workflow.services.measurement import (
     default_target_set,
     indicators_of,
@@ -105,8 +106,7 @@ WORD_TEMPLATES = ("nota_dinas", "laporan", "sop_sheet")
 
 def template_dir() -> Path:
     """SAKIP_TEMPLATE_DIR, a relative one taken inside the instance folder (never the working directory)."""
-    configured = Path(os.environ.get("SAKIP_TEMPLATE_DIR") or "templates")
-    return configured if configured.is_absolute() else INSTANCE_DIR / configured
+    return config.template_dir()
 
 
 def word_template(name: str, unit_codes: tuple[str, ...] = ()) -> Path:
@@ -159,25 +159,52 @@ def render_docx(name: str, context: dict[str, Any], unit_codes: tuple[str, ...] 
     except TooCostly as exc:
         log.warning("Word template %s stopped: %s", path, exc)
         raise InvalidInput(
-            f"Word template {label}: filling it took too much time or memory ({exc}); simplify its fields"
+            f"Word template {label}: filling it took too much time or memory ({exc}); simplify its fields",
+            code="template.too_costly",
+            detail=str(exc),
+            **_named(label),
         ) from None
     except RuntimeError as exc:
         log.warning("Word template %s failed: %s", path, exc)
-        raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
+        raise InvalidInput(
+            f"Word template {label}: a field cannot be filled: {exc}",
+            code="template.cannot_fill",
+            detail=str(exc),
+            **_named(label),
+        ) from None
+
+
+def _named(label: str) -> dict[str, str]:
+    """The params naming a template in its errors: `template` as the English text names it
+    (`nota_dinas.docx (default)`), `file` without the `(default)` (as the Indonesian names it)."""
+    return {"template": label, "file": label.removesuffix(" (default)")}
 
 
 def _check_template_size(path: Path, label: str) -> None:
     """Refuse a template too large to be a letter: as a file, or unpacked (a zip bomb)."""
     try:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise InvalidInput(f"Word template {label}: larger than {MAX_TEMPLATE_BYTES // 1024 // 1024} MB")
+            raise InvalidInput(
+                f"Word template {label}: larger than {MAX_TEMPLATE_BYTES // 1024 // 1024} MB",
+                code="template.too_large",
+                mb=MAX_TEMPLATE_BYTES // 1024 // 1024,
+                **_named(label),
+            )
         with zipfile.ZipFile(path) as package:
             if sum(info.file_size for info in package.infolist()) > MAX_TEMPLATE_UNPACKED:
                 raise InvalidInput(
-                    f"Word template {label}: larger than {MAX_TEMPLATE_UNPACKED // 1024 // 1024} MB unpacked"
+                    f"Word template {label}: larger than {MAX_TEMPLATE_UNPACKED // 1024 // 1024} MB unpacked",
+                    code="template.too_large_unpacked",
+                    mb=MAX_TEMPLATE_UNPACKED // 1024 // 1024,
+                    **_named(label),
                 )
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
+        raise InvalidInput(
+            f"Word template {label}: not a Word document (.docx): {type(exc).__name__}",
+            code="template.not_docx",
+            detail=type(exc).__name__,
+            **_named(label),
+        ) from None
 
 
 def _fill(path: Path, label: str, values: dict[str, Any], svg: str | None) -> bytes:
@@ -196,15 +223,36 @@ def _fill(path: Path, label: str, values: dict[str, Any], svg: str | None) -> by
         template.save(buffer)
         return buffer.getvalue()
     except TemplateSyntaxError as exc:
-        raise InvalidInput(f"Word template {label}: a field is broken near line {exc.lineno}: {exc.message}") from None
+        raise InvalidInput(
+            f"Word template {label}: a field is broken near line {exc.lineno}: {exc.message}",
+            code="template.broken_field",
+            line=exc.lineno,
+            detail=exc.message,
+            **_named(label),
+        ) from None
     except SecurityError as exc:
-        raise InvalidInput(f"Word template {label}: a field is not allowed: {exc}") from None
+        raise InvalidInput(
+            f"Word template {label}: a field is not allowed: {exc}",
+            code="template.field_not_allowed",
+            detail=str(exc),
+            **_named(label),
+        ) from None
     except (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:
-        raise InvalidInput(f"Word template {label}: not a Word document (.docx): {type(exc).__name__}") from None
+        raise InvalidInput(
+            f"Word template {label}: not a Word document (.docx): {type(exc).__name__}",
+            code="template.not_docx",
+            detail=type(exc).__name__,
+            **_named(label),
+        ) from None
     except (MemoryError, RecursionError):
         raise
     except Exception as exc:  # a field that fails when filled ({{ 1/0 }}, an unknown filter)
-        raise InvalidInput(f"Word template {label}: a field cannot be filled: {exc}") from None
+        raise InvalidInput(
+            f"Word template {label}: a field cannot be filled: {exc}",
+            code="template.cannot_fill",
+            detail=str(exc),
+            **_named(label),
+        ) from None
 
 
 def _place_bagan(document: Any, svg: str) -> None:
@@ -308,9 +356,8 @@ def sop_sheet(spec: SopSpec) -> Rendered:
 def _instance(s: Session, instance_id: int) -> tuple[Instance, Unit]:
     instance = s.get(Instance, instance_id)
     if instance is None:
-        raise NotFound(f"unknown instance {instance_id}")
-    unit = s.get(Unit, instance.unit_id)
-    assert unit is not None
+        raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
+    unit = repository.row(s, Unit, instance.unit_id)
     return instance, unit
 
 
@@ -367,7 +414,10 @@ def laporan(service: WorkflowService, instance_id: int) -> Rendered:
         rekap = data.get("rekap")
         if rekap is None:
             raise NotFound(
-                f"instance {instance_id} has no Kertas Kerja to report (no indicators for {instance.period})"
+                f"instance {instance_id} has no Kertas Kerja to report (no indicators for {instance.period})",
+                code="report.no_rekap",
+                instance=instance_id,
+                period=instance.period,
             )
         shortfalls = [r for r in rekap["rows"] if r.get("capaian") and Decimal(r["capaian"]) < 100 and r.get("note")]
         camat = None if signed else _head_of(s, unit)
@@ -484,21 +534,16 @@ def _head_of(s: Session, unit: Unit) -> dict[str, Any] | None:
     if not found:
         return None
     holder = sorted(found, key=lambda h: h.acting)[0]
-    person = s.get(Person, holder.person_id)
-    assert person is not None
+    person = repository.row(s, Person, holder.person_id)
     return {"name": person.name, "nip": person.nip, "pangkat": person.pangkat, "acting": holder.acting}
 
 
 DEFAULT_NOTA_DINAS_PATTERN = "065/{seq}/{unit_code}/{year}"
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def period_label(period: str) -> str:
     """`2024-TW1` -> `Triwulan I Tahun 2024`; `2024` -> `Tahun 2024`."""
-    if "-TW" in period:
-        year, quarter = period.split("-TW")
-        return f"Triwulan {ROMAN.get(int(quarter), quarter)} Tahun {year}"
-    return f"Tahun {period}"
+    return Period.parse(period).label()
 
 
 NOTA_DINAS_NUMBER_MAX = 120  # document_numbers.number
@@ -541,7 +586,12 @@ def nota_dinas_number(service: WorkflowService, instance_id: int) -> str:
         if not problem and len(number) > NOTA_DINAS_NUMBER_MAX:
             problem = f"gives a number longer than {NOTA_DINAS_NUMBER_MAX} characters"
         if problem:
-            raise InvalidInput(f"nota_dinas_pattern of unit {owner}: {problem}; fix it in the organisation file")
+            raise InvalidInput(
+                f"nota_dinas_pattern of unit {owner}: {problem}; fix it in the organisation file",
+                code="nota_dinas.pattern",
+                unit=owner,
+                problem=problem,
+            )
         s.add(
             DocumentNumber(
                 unit_id=unit.id, year=year, kind="nota_dinas", seq=seq, instance_id=instance_id, number=number,
@@ -642,14 +692,20 @@ def format_checklist(service: WorkflowService, unit_code: str, period: str, user
     try:
         year, quarter = parse_period(period)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise invalid_value(exc) from None
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        person = service._person(s, username)
-        unit = service._unit(s, unit_code)
+        person = repository.person(s, username)
+        unit = repository.unit(s, unit_code)
         indicators = indicators_of(s, person.id, unit.id, year, now)
         if not indicators:
-            raise NotFound(f"user {username!r} answers for no indicator of {unit_code} in {year}")
+            raise NotFound(
+                f"user {username!r} answers for no indicator of {unit_code} in {year}",
+                code="checklist.no_indicators",
+                user=username,
+                unit=unit_code,
+                year=year,
+            )
         base = default_target_set(s, unit.id, year)
         instance = s.scalar(
             select(Instance)

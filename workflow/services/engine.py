@@ -1,96 +1,89 @@
-"""Use cases: start an SOP instance, list a user's tasks, act on a task, read the history.
+"""The engine's writes: start an SOP instance, act on a task, hand a task to someone else.
 
-Each use case is one function and one transaction. The state change, the task changes, the
-audit event and the outbox messages are written together or not at all.
+Each use case is one transaction, read as its named steps:
+
+- **check**: who acts and through which holding (`domain.rules`), and whether the action can be
+  taken now (`domain.rules.check_action` plus the step kind's own `check`);
+- **transition**: the SOP's state machine (`sop.machine`) moves the instance;
+- **after-transition**: the task is done, the step kind adds its effects (accepting realisasi,
+  the draft's snapshot, the signature: `services.step_kinds`), the next step opens, and the
+  audit event is written in the same transaction.
+
+The reads (a user's tasks, an instance's history and status) are in `services/tasks.py`;
+`WorkflowService` inherits them so its callers keep one object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow.adapters import repository
 from workflow.adapters.db import Database, insert_once
 from workflow.adapters.models import (
     AuditEvent,
     Cycle,
-    DocumentVersion,
-    Indicator,
     Instance,
     Notification,
     OutboxMessage,
     Person,
-    RoleAssignment,
-    Signature,
     SopVersion,
     Task,
     Unit,
     unit_chain,
 )
+from workflow.adapters.repository import fanout_positions, holders, holdings
 from workflow.domain.limits import SHORT_MAX, free_text
+from workflow.domain.localtime import iso, utcnow
 from workflow.domain.plaintext import control_problem
-from workflow.domain.roles import position_key
-from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflow.services.measurement import (
-    DIKEMBALIKAN,
-    DIKIRIM,
-    DITERIMA,
-    accept_period,
-    entry_step,
-    instance_target_set,
-    missing_for_task,
-    owned_indicators,
-    period_year,
-    rows_for,
-    unit_indicators,
+from workflow.domain.roles import Holding, position_key
+from workflow.domain.rules import (
+    DONE,
+    OPEN,
+    REASSIGNERS,
+    ActRequest,
+    check_action,
+    holding_for,
+    leading_holding,
+    may_take,
+    starting_holding,
 )
-from workflow.services.org import Holder, Holding, fanout_positions, holders, holdings, local_date
-from workflow.services.rekap import document_content, sha256_text
+from workflow.errors import Conflict, InvalidInput, NotAllowed
+from workflow.services.measurement import accept_period, instance_target_set
+from workflow.services.step_kinds import Acting, Actor, hooks_for, row_owner_notes
+from workflow.services.tasks import EventView, InstanceStatus, TaskQueries, TaskView, WaitingOn
 from workflow.services.unit_calendars import UnitCalendars
-from workflow.sop.machine import RETURN_ROWS, MachineCache, SopMachine
+from workflow.sop.machine import RETURN_ROWS, InstanceToken, MachineCache
 from workflow.sop.spec import FINISHED_STATE, SopRegistry, SopSpec, StepKind, StepSpec
 
-OPEN = "open"
-DONE = "done"
+__all__ = [
+    "DONE", "OPEN", "ActResult", "EventView", "InstanceStatus", "ReassignResult", "StartResult", "TaskView",
+    "WaitingOn", "WorkflowService", "holding_for_task", "iso", "may_take", "utcnow",
+]  # fmt: skip
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def may_take(task: Task, role: str, seksi: str | None, person_id: int) -> bool:
-    """Whether someone holding ROLE (for SEKSI) may act on TASK.
-
-    A task of a seksi position (one Kasi's fan-out task) is taken by whoever holds that
-    position, definitively or as Plt.; a task given to one person (an ASN's fan-out task) only
-    by that person; any other task by any holder of its role.
-    """
-    if role != task.role:
-        return False
-    if task.seksi is not None:
-        return seksi == task.seksi
-    return task.assignee_id is None or task.assignee_id == person_id
-
-
-def holding_for_task(session: Session, person: Person, task: Task, on: datetime) -> Holding:
+def holding_for_task(session: Session, person: Any, task: Task, on: datetime) -> Holding:
     """The holding through which PERSON acts on TASK, or NotAllowed: the one rule for the page, the
-    API and the CLI, for actions and realisasi alike.
+    API and the CLI, for actions and realisasi alike (`domain.rules.holding_for`).
 
-    The holding must be in the task's unit and fit its position (`may_take`); a definitive
-    holding wins over a Plt. one, so a Plt. holding acts only where the person holds the position
-    in no other way, and then every audit event records the position acted for (`acting_for`).
-    The page's Plt. switch only chooses which tasks the inbox shows."""
-    for h in holdings(session, person.id, on):  # definitive holdings first
-        if h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id):
-            return h
-    who = position_key(task.role, task.seksi)
-    raise NotAllowed(f"user {person.username!r} does not hold {who!r} for task {task.id}")
+    A Plt. holding acts only where the person holds the position in no other way, and then every
+    audit event records the position acted for (`acting_for`). The page's Plt. switch only
+    chooses which tasks the inbox shows."""
+    found = holding_for(task, task.unit_id, person.id, holdings(session, person.id, on))
+    if found is None:
+        who = position_key(task.role, task.seksi)
+        raise NotAllowed(
+            f"user {person.username!r} does not hold {who!r} for task {task.id}",
+            code="task.not_holder", user=person.username, role=who, task=task.id,
+        )  # fmt: skip
+    return found
 
 
 @dataclass(frozen=True)
@@ -121,141 +114,15 @@ class ActResult:
     opened_task_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class TaskView:
-    id: int
-    instance_id: int
-    sop_key: str
-    sop_version: int
-    unit: str
-    period: str
-    step_id: str
-    step_no: str
-    step_name: str
-    kegiatan: str
-    role: str
-    seksi: str | None
-    assignee: str | None
-    actions: tuple[str, ...]
-    due_at: datetime | None
-    round: int
-    return_note: str | None
-    status: str = OPEN
-    outcome: str | None = None
-    finished_at: datetime | None = None
-    timezone: str = "Asia/Jakarta"  # the unit's, for showing times (not part of the JSON contract)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "instance_id": self.instance_id,
-            "sop_key": self.sop_key,
-            "sop_version": self.sop_version,
-            "unit": self.unit,
-            "period": self.period,
-            "step_id": self.step_id,
-            "step_no": self.step_no,
-            "step_name": self.step_name,
-            "kegiatan": self.kegiatan,
-            "role": self.role,
-            "seksi": self.seksi,
-            "assignee": self.assignee,
-            "actions": list(self.actions),
-            "due_at": iso(self.due_at),
-            "round": self.round,
-            "return_note": self.return_note,
-        }
+def _acting_for(holding: Holding | None) -> str | None:
+    return holding.position if holding is not None and holding.acting else None
 
 
-@dataclass(frozen=True)
-class EventView:
-    id: int
-    at: datetime
-    actor: str
-    role: str | None
-    acting_for: str | None
-    action: str
-    step_id: str | None
-    task_id: int | None
-    note: str | None
-    from_state: str | None
-    to_state: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": iso(self.at),
-            "actor": self.actor,
-            "role": self.role,
-            "acting_for": self.acting_for,
-            "action": self.action,
-            "step_id": self.step_id,
-            "task_id": self.task_id,
-            "note": self.note,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-        }
-
-
-@dataclass(frozen=True)
-class WaitingOn:
-    task_id: int
-    step_id: str
-    role: str
-    seksi: str | None
-    assignee: str | None
-    due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class InstanceStatus:
-    id: int
-    sop_key: str
-    sop_version: int
-    unit: str
-    period: str
-    state: str
-    started_at: datetime
-    finished_at: datetime | None
-    waiting_on: tuple[WaitingOn, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "instance_id": self.id,
-            "sop_key": self.sop_key,
-            "sop_version": self.sop_version,
-            "unit": self.unit,
-            "period": self.period,
-            "state": self.state,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "waiting_on": [
-                {
-                    "task_id": w.task_id,
-                    "step_id": w.step_id,
-                    "role": w.role,
-                    "seksi": w.seksi,
-                    "assignee": w.assignee,
-                    "due_at": iso(w.due_at),
-                }
-                for w in self.waiting_on
-            ],
-        }
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
-
-
-@dataclass(frozen=True)
-class _Actor:
-    person: Person
-    role: str
-    acting_for: str | None
-
-
-class WorkflowService:
+class WorkflowService(TaskQueries):
     """The engine's use cases over one database and one set of SOP definitions."""
+
+    # Who may hand an ASN's open task to someone else (kept here for callers; the rule is domain.rules).
+    REASSIGNERS = REASSIGNERS
 
     def __init__(
         self,
@@ -274,31 +141,7 @@ class WorkflowService:
         # SOP versions whose digest this process has seen recorded as is (a version's row never changes).
         self._pinned: set[tuple[str, int, str]] = set()
 
-    # --- helpers -----------------------------------------------------------------------
-
-    def _spec(self, key: str, version: int | None = None) -> SopSpec:
-        try:
-            return self.registry.get(key, version)
-        except KeyError:
-            which = key if version is None else f"{key} version {version}"
-            raise NotFound(f"unknown SOP {which!r}") from None
-
-    def _machine(self, spec: SopSpec) -> SopMachine:
-        return self.machines.get(spec)
-
-    @staticmethod
-    def _person(session: Session, username: str) -> Person:
-        person = session.scalar(select(Person).where(Person.username == username))
-        if person is None or not person.active:
-            raise NotFound(f"unknown user {username!r}")
-        return person
-
-    @staticmethod
-    def _unit(session: Session, code: str) -> Unit:
-        unit = session.scalar(select(Unit).where(Unit.code == code))
-        if unit is None:
-            raise NotFound(f"unknown unit {code!r}")
-        return unit
+    # --- shared steps --------------------------------------------------------------------
 
     def _pin_version(self, session: Session, spec: SopSpec, now: datetime) -> None:
         """Record the version's digest on first use; refuse a file edited in place since."""
@@ -318,7 +161,12 @@ class WorkflowService:
         if row is not None and row.digest != spec.digest:
             raise InvalidInput(
                 f"{spec.source_file}: {spec.key} version {spec.version} was changed after instances "
-                f"started from it; save the revision as version {spec.version + 1} instead"
+                f"started from it; save the revision as version {spec.version + 1} instead",
+                code="sop.changed_in_place",
+                file=str(spec.source_file),
+                sop=spec.key,
+                version=spec.version,
+                next=spec.version + 1,
             )
         if recorded_before:  # this transaction may still roll back what it recorded itself
             self._pinned.add((spec.key, spec.version, spec.digest))
@@ -341,8 +189,7 @@ class WorkflowService:
         last_round = session.scalar(
             select(func.max(Task.round)).where(Task.instance_id == instance.id, Task.step_id == step.id)
         )
-        unit = session.get(Unit, instance.unit_id)
-        assert unit is not None
+        unit = repository.unit_by_id(session, instance.unit_id)
         calendar = self.calendars.for_unit(session, unit)
         waktu = calendar.waktu_for(instance.sop_key, step.id, step.waktu)
         due = calendar.calendar.due_at(now, waktu) if waktu is not None else None
@@ -360,7 +207,13 @@ class WorkflowService:
         if step.kind is StepKind.FANOUT:
             positions = fanout_positions(session, instance.unit_id, step.pelaksana, now)
             if not positions:
-                raise Conflict(f"nobody holds role {step.pelaksana!r} in unit {unit.code!r} for step {step.no}")
+                raise Conflict(
+                    f"nobody holds role {step.pelaksana!r} in unit {unit.code!r} for step {step.no}",
+                    code="step.nobody_holds",
+                    role=step.pelaksana,
+                    unit=unit.code,
+                    step=step.no,
+                )
             tasks = [Task(seksi=seksi, assignee_id=h.person_id, **common) for seksi, h in positions]
             if only is not None:
                 kept = []
@@ -370,7 +223,11 @@ class WorkflowService:
                         task.return_note = note
                         kept.append(task)
                 if not kept:
-                    raise InvalidInput(f"rows: nobody holding {step.pelaksana!r} now answers for the returned rows")
+                    raise InvalidInput(
+                        f"rows: nobody holding {step.pelaksana!r} now answers for the returned rows",
+                        code="rows.no_owner",
+                        role=step.pelaksana,
+                    )
                 tasks = kept
         else:
             tasks = [Task(seksi=None, assignee_id=None, **common)]
@@ -388,14 +245,7 @@ class WorkflowService:
         return tasks
 
     @staticmethod
-    def _actor_for_task(session: Session, person: Person, task: Task, on: datetime) -> _Actor:
-        """The capacity in which PERSON may act on TASK, or NotAllowed (see `holding_for_task`)."""
-        holding = holding_for_task(session, person, task, on)
-        position = position_key(task.role, task.seksi)
-        return _Actor(person, position, position if holding.acting else None)
-
-    @staticmethod
-    def _audit(session: Session, instance: Instance, actor: _Actor | None, **fields: Any) -> None:
+    def _audit(session: Session, instance: Instance, actor: Actor | None, **fields: Any) -> None:
         session.add(
             AuditEvent(
                 instance_id=instance.id,
@@ -407,7 +257,7 @@ class WorkflowService:
             )
         )
 
-    # --- use cases ---------------------------------------------------------------------
+    # --- start -----------------------------------------------------------------------------
 
     def start(self, sop_key: str, unit_code: str, period: str, username: str) -> StartResult:
         """Start SOP_KEY (its latest version) for UNIT_CODE and PERIOD; open its first step."""
@@ -415,17 +265,17 @@ class WorkflowService:
         now = self.clock()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            person = self._person(s, username)
-            unit = self._unit(s, unit_code)
+            person = repository.person(s, username)
+            unit = repository.unit(s, unit_code)
             first = spec.first_step
-            mine = [h for h in holdings(s, person.id, now) if h.unit_id == unit.id]
-            starter = next((h for h in mine if h.role == first.pelaksana), None)
+            starter = starting_holding(holdings(s, person.id, now), unit.id, first.pelaksana)
             if starter is None and not person.is_admin:
                 raise NotAllowed(
                     f"user {username!r} may not start {sop_key} in {unit_code}: "
-                    f"it opens with a {first.pelaksana!r} step"
-                )
-            actor = _Actor(person, starter.position if starter else "admin", self._acting(starter))
+                    f"it opens with a {first.pelaksana!r} step",
+                    code="start.not_allowed", user=username, sop=sop_key, unit=unit_code, role=first.pelaksana,
+                )  # fmt: skip
+            actor = Actor(person, starter.position if starter else "admin", _acting_for(starter))
             result = self._start(s, spec, unit, period, actor, now)
             uow.commit()
             return result
@@ -435,7 +285,7 @@ class WorkflowService:
         spec = self._checked_spec(sop_key, period)
         now = self.clock()
         with self.db.unit_of_work() as uow:
-            result = self._start(uow.session, spec, self._unit(uow.session, unit_code), period, None, now)
+            result = self._start(uow.session, spec, repository.unit(uow.session, unit_code), period, None, now)
             uow.commit()
             return result
 
@@ -444,22 +294,29 @@ class WorkflowService:
         try:
             spec.check_period(period)
         except ValueError as exc:
-            raise InvalidInput(f"period: {exc}") from None
+            raise InvalidInput(f"period: {exc}", code="period.invalid", detail=str(exc)) from None
         return spec
 
     def _start(
-        self, s: Session, spec: SopSpec, unit: Unit, period: str, actor: _Actor | None, now: datetime
+        self, s: Session, spec: SopSpec, unit: Unit, period: str, actor: Actor | None, now: datetime
     ) -> StartResult:
         missing = [c.role for c in spec.roles if not holders(s, unit.id, c.role, now)]
         if missing:
-            raise InvalidInput(f"unit {unit.code!r} has nobody in role(s) {', '.join(missing)} that {spec.key} needs")
+            roles = ", ".join(missing)
+            raise InvalidInput(
+                f"unit {unit.code!r} has nobody in role(s) {roles} that {spec.key} needs",
+                code="start.missing_roles", unit=unit.code, roles=roles, sop=spec.key,
+            )  # fmt: skip
         existing = s.scalar(
             select(Instance.id).where(
                 Instance.unit_id == unit.id, Instance.sop_key == spec.key, Instance.period == period
             )
         )
         if existing is not None:
-            raise Conflict(f"{spec.key} for {unit.code} {period} is already started (instance {existing})")
+            raise Conflict(
+                f"{spec.key} for {unit.code} {period} is already started (instance {existing})",
+                code="instance.already_started_as", sop=spec.key, unit=unit.code, period=period, instance=existing,
+            )  # fmt: skip
         self._pin_version(s, spec, now)
         instance = Instance(
             sop_key=spec.key,
@@ -475,7 +332,13 @@ class WorkflowService:
         try:
             s.flush()
         except IntegrityError:
-            raise Conflict(f"{spec.key} for {code} {period} is already started") from None
+            raise Conflict(
+                f"{spec.key} for {code} {period} is already started",
+                code="instance.already_started",
+                sop=spec.key,
+                unit=code,
+                period=period,
+            ) from None
         instance_target_set(s, instance)
         self._audit(
             s, instance, actor, at=now, action="start", step_id=None, task_id=None, note=None,
@@ -497,28 +360,7 @@ class WorkflowService:
                 return cycle_id
         return None
 
-    @staticmethod
-    def _acting(holding: Holding | None) -> str | None:
-        return holding.position if holding is not None and holding.acting else None
-
-    @staticmethod
-    def _locked(s: Session, task_id: int) -> tuple[Instance, Task]:
-        """TASK_ID and its instance, read fresh with the instance locked.
-
-        Actions on one instance run one after the other, so a fan-out join or a double click is
-        decided on fresh rows (a no-op lock on SQLite, where the write transaction already holds
-        the database lock)."""
-        found = s.get(Task, task_id)
-        if found is None:
-            raise NotFound(f"unknown task {task_id}")
-        instance = s.scalars(
-            select(Instance)
-            .where(Instance.id == found.instance_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        task = s.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
-        return instance, task
+    # --- act -------------------------------------------------------------------------------
 
     def act(
         self,
@@ -542,139 +384,121 @@ class WorkflowService:
             label = code if len(code) <= SHORT_MAX and control_problem(code) is None else repr(code[:SHORT_MAX]) + "…"
             checked_rows[code] = free_text(f"rows {label}", row_note) or ""
         try:
-            return self._act(task_id, action, username, checked_note, checked_rows, expected_sha256)
+            with self.db.unit_of_work() as uow:
+                a = self._check(uow.session, task_id, action, username, checked_note, checked_rows, expected_sha256)
+                token = self._transition(a)
+                opened = self._after_transition(a, token)
+                uow.commit()
+                return ActResult(a.task.id, a.instance.id, action, a.from_state, a.instance.state,
+                                 tuple(t.id for t in opened))  # fmt: skip
         except StaleDataError:
-            raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
+            raise _changed(task_id) from None
 
-    def _act(
+    def _check(
         self,
+        s: Session,
         task_id: int,
         action: str,
         username: str,
         note: str | None,
         rows: dict[str, str],
-        expected_sha256: str | None = None,
-    ) -> ActResult:
+        expected_sha256: str | None,
+    ) -> Acting:
+        """Step 1, check: who acts, through which holding, and whether the action can be taken now.
+        Nothing is written before every guard has passed."""
         now = self.clock()
-        with self.db.unit_of_work() as uow:
-            s = uow.session
-            person = self._person(s, username)
-            instance, task = self._locked(s, task_id)
-            spec = self._spec(instance.sop_key, instance.sop_version)
-            step = spec.step(task.step_id)
-            if action not in step.actions:
-                raise InvalidInput(
-                    f"action: {action!r} is not an action of task {task_id}; use one of {', '.join(step.actions)}"
-                )
-            actor = self._actor_for_task(s, person, task, now)
-            if task.status != OPEN:
-                by = s.get(Person, task.finished_by_id) if task.finished_by_id else None
-                raise Conflict(
-                    f"task {task_id} is already {task.outcome or task.status}"
-                    + (f" by {by.username}" if by else "")
-                    + (f" at {iso(task.finished_at)}" if task.finished_at else "")
-                )
-            if instance.state != task.step_id:
-                raise Conflict(f"instance {instance.id} has moved on to {instance.state!r}")
-            if action == "return" and not note:
-                raise InvalidInput("note: a return needs a note saying what to correct")
-            if rows and action != "return":
-                raise InvalidInput("rows: only a return can point at indicator rows")
-            self._pin_version(s, spec, now)
-            entry = entry_step(spec, before=step.id) if step.kind is StepKind.REVIEW else None
-            row_notes: dict[str, tuple[Indicator, str]] = {}
-            if rows:
-                if entry is None:
-                    raise InvalidInput(f"rows: step {step.no} has no data-entry step before it to return rows to")
-                row_notes = self._returned_rows(s, instance, rows)
-            elif step.kind is StepKind.FANOUT and action == "done":
-                missing = missing_for_task(s, task, instance, now)
-                if missing:
-                    listed = "; ".join(f"{i.code} {i.name}" for i in missing)
-                    raise InvalidInput(f"realisasi: belum lengkap untuk {instance.period}: {listed}")
+        person = repository.person(s, username)
+        instance, task = repository.task_with_instance(s, task_id)
+        spec = self._spec(instance.sop_key, instance.sop_version)
+        step = spec.step(task.step_id)
+        if action not in step.actions:  # before who: an unknown action is refused to anyone
+            check_action(self._request(s, task, instance, step, action, note, rows))
+        holding = holding_for_task(s, person, task, now)
+        check_action(self._request(s, task, instance, step, action, note, rows))
+        self._pin_version(s, spec, now)
+        position = position_key(task.role, task.seksi)
+        actor = Actor(person, position, position if holding.acting else None)
+        a = Acting(s, spec, step, instance, task, actor, action, note, rows, now, expected_sha256, instance.state)
+        hooks_for(step.kind).check(a)
+        return a
 
-            # A fan-out step moves on when its last open task is done; other steps have one task.
+    @staticmethod
+    def _request(
+        s: Session, task: Task, instance: Instance, step: StepSpec, action: str, note: str | None, rows: dict[str, str]
+    ) -> ActRequest:
+        finisher = s.get(Person, task.finished_by_id) if task.finished_by_id else None
+        return ActRequest(
+            task_id=task.id, action=action, step_actions=step.actions, task_status=task.status,
+            task_outcome=task.outcome, task_step_id=task.step_id, instance_id=instance.id,
+            instance_state=instance.state, note=note, has_rows=bool(rows),
+            finished_by=finisher.username if finisher else None, finished_at=iso(task.finished_at),
+        )  # fmt: skip
+
+    def _transition(self, a: Acting) -> InstanceToken:
+        """Step 2, transition: the SOP's machine moves the instance (a fan-out step moves on only
+        when its last open task is done; a per-row return takes the review's row-return edge)."""
+        siblings_open = 0
+        if a.step.kind is StepKind.FANOUT:
             siblings_open = (
-                s.scalar(
+                a.session.scalar(
                     select(func.count(Task.id)).where(
-                        Task.instance_id == instance.id,
-                        Task.step_id == task.step_id,
-                        Task.round == task.round,
+                        Task.instance_id == a.instance.id,
+                        Task.step_id == a.task.step_id,
+                        Task.round == a.task.round,
                         Task.status == OPEN,
-                        Task.id != task.id,
+                        Task.id != a.task.id,
                     )
                 )
-                if step.kind is StepKind.FANOUT
-                else 0
+                or 0
             )
-            try:
-                trigger = RETURN_ROWS if rows else action
-                token = self._machine(spec).fire(instance.state, trigger, open_fanout_tasks=siblings_open or 0)
-            except ValueError as exc:
-                raise Conflict(str(exc)) from None
-            from_state = instance.state
-            task.status = DONE
-            task.outcome = action
-            task.finished_at = now
-            task.finished_by_id = person.id
-            task.note = note
-            opened: list[Task] = []
-            if entry is not None and action == "approve":
-                accept_period(s, instance)
-            if row_notes:
-                note = self._mark_returned(s, instance, note or "", row_notes)
-            if token.state != from_state:
-                instance.state = token.state
-                if token.state == FINISHED_STATE:
-                    instance.finished_at = now
-                    accept_period(s, instance)
-                    s.add(
-                        OutboxMessage(
-                            created_at=now,
-                            topic="instance_finished",
-                            instance_id=instance.id,
-                            payload={"instance_id": instance.id},
-                        )
-                    )
-                else:
-                    opened = self._open_step(
-                        s,
-                        instance,
-                        spec,
-                        spec.step(token.state),
-                        now,
-                        return_note=note if action == "return" else None,
-                        only=self._row_owner_notes(s, instance, row_notes, now) if row_notes else None,
-                    )
-            if step.kind in (StepKind.PARAF, StepKind.SIGN):
-                self._sign(s, instance, spec, task, actor, step.kind, now, expected_sha256)
-            if instance.state != from_state and instance.state != FINISHED_STATE:
-                if spec.step(instance.state).kind is StepKind.REVIEW:
-                    self._snapshot(s, instance, spec, task, now)
-            self._audit(
-                s,
-                instance,
-                actor,
-                at=now,
-                action=action,
-                step_id=step.id,
-                task_id=task.id,
-                note=note,
-                from_state=from_state,
-                to_state=instance.state,
-            )
-            uow.commit()
-            return ActResult(
-                task_id=task.id,
-                instance_id=instance.id,
-                action=action,
-                from_state=from_state,
-                to_state=instance.state,
-                opened_task_ids=tuple(t.id for t in opened),
-            )
+        trigger = RETURN_ROWS if a.rows else a.action
+        try:
+            return self._machine(a.spec).fire(a.instance.state, trigger, open_fanout_tasks=siblings_open)
+        except ValueError as exc:
+            raise Conflict(str(exc), code="transition.refused", detail=str(exc)) from None
 
-    # Who may hand an ASN's open task to someone else: the unit's leaders, and administrators.
-    REASSIGNERS = ("camat", "sekcam")
+    def _after_transition(self, a: Acting, token: InstanceToken) -> list[Task]:
+        """Step 3, after-transition: finish the task, let the step kind add its effects, move the
+        instance (finish it, or open the next step), and write the audit event."""
+        task, instance, hooks = a.task, a.instance, hooks_for(a.step.kind)
+        task.status = DONE
+        task.outcome = a.action
+        task.finished_at = a.now
+        task.finished_by_id = a.actor.person.id
+        task.note = a.note
+        hooks.before_move(a)
+        opened: list[Task] = []
+        if token.state != a.from_state:
+            instance.state = token.state
+            if token.state == FINISHED_STATE:
+                self._finish(a)
+            else:
+                opened = self._open_step(
+                    a.session, instance, a.spec, a.spec.step(token.state), a.now,
+                    return_note=a.note if a.action == "return" else None,
+                    only=row_owner_notes(a.session, instance, a.returned, a.now) if a.returned else None,
+                )  # fmt: skip
+        hooks.after_move(a)
+        if instance.state not in (a.from_state, FINISHED_STATE):
+            hooks_for(a.spec.step(instance.state).kind).on_enter(a)
+        self._audit(
+            a.session, instance, a.actor, at=a.now, action=a.action, step_id=a.step.id, task_id=task.id,
+            note=a.note, from_state=a.from_state, to_state=instance.state,
+        )  # fmt: skip
+        return opened
+
+    @staticmethod
+    def _finish(a: Acting) -> None:
+        a.instance.finished_at = a.now
+        accept_period(a.session, a.instance)
+        a.session.add(
+            OutboxMessage(
+                created_at=a.now, topic="instance_finished", instance_id=a.instance.id,
+                payload={"instance_id": a.instance.id},
+            )
+        )  # fmt: skip
+
+    # --- reassign --------------------------------------------------------------------------
 
     def reassign(
         self, task_id: int, to_username: str, username: str, note: str | None, expected_from: str | None = None
@@ -693,39 +517,53 @@ class WorkflowService:
         """
         note = free_text("note", note) or ""
         if not note:
-            raise InvalidInput("note: say why the task is given to someone else")
+            raise InvalidInput("note: say why the task is given to someone else", code="reassign.needs_note")
         now = self.clock()
         try:
             with self.db.unit_of_work() as uow:
                 s = uow.session
-                person = self._person(s, username)
-                instance, task = self._locked(s, task_id)
-                held = [h for h in holdings(s, person.id, now) if h.unit_id == task.unit_id]
-                leader = next((h for h in held if h.role in self.REASSIGNERS), None)
+                # check
+                person = repository.person(s, username)
+                instance, task = repository.task_with_instance(s, task_id)
+                leader = leading_holding(holdings(s, person.id, now), task.unit_id, REASSIGNERS)
                 if leader is None and not person.is_admin:
-                    raise NotAllowed(f"user {username!r} may not reassign tasks of this unit (Camat, Sekcam or admin)")
+                    raise NotAllowed(
+                        f"user {username!r} may not reassign tasks of this unit (Camat, Sekcam or admin)",
+                        code="reassign.not_allowed", user=username,
+                    )  # fmt: skip
                 if task.status != OPEN or instance.state != task.step_id:
-                    raise Conflict(f"task {task_id} is already {task.outcome or task.status}; nothing to reassign")
+                    status = task.outcome or task.status
+                    raise Conflict(
+                        f"task {task_id} is already {status}; nothing to reassign",
+                        code="reassign.task_finished", task=task_id, status=status,
+                    )  # fmt: skip
                 if task.assignee_id is None or task.seksi is not None:
                     who = position_key(task.role, task.seksi)
                     raise InvalidInput(
                         f"task: task {task_id} belongs to {who!r}, not to one person; whoever holds it (or its Plt.) "
-                        "can act on it"
-                    )
+                        "can act on it",
+                        code="reassign.position_task", task=task_id, role=who,
+                    )  # fmt: skip
                 before = s.get(Person, task.assignee_id)
                 if expected_from is not None and (before is None or before.username != expected_from):
-                    raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it")
-                target = self._person(s, to_username)
+                    raise _changed(task_id)
+                target = repository.person(s, to_username)
                 if task.assignee_id == target.id:
-                    raise InvalidInput(f"to: task {task_id} is already given to {to_username!r}")
+                    raise InvalidInput(
+                        f"to: task {task_id} is already given to {to_username!r}",
+                        code="reassign.already_given", task=task_id, to=to_username,
+                    )  # fmt: skip
                 if not any(h.person_id == target.id for h in holders(s, task.unit_id, task.role, now)):
-                    raise InvalidInput(f"to: {to_username!r} does not hold {task.role!r} in this unit now")
+                    raise InvalidInput(
+                        f"to: {to_username!r} does not hold {task.role!r} in this unit now",
+                        code="reassign.not_holder", to=to_username, role=task.role,
+                    )  # fmt: skip
+                # change
                 if task.reassigned_from_id is None:
                     task.reassigned_from_id = task.assignee_id
                 task.assignee_id = target.id
-                actor = _Actor(
-                    person, leader.role if leader else "admin", leader.position if leader and leader.acting else None
-                )
+                # after: audit and notification, in the same transaction
+                actor = Actor(person, leader.role if leader else "admin", _acting_for(leader))
                 text = (
                     f"tugas {task.id} dialihkan dari {before.username if before else '-'} kepada {to_username}: {note}"
                 )
@@ -743,269 +581,9 @@ class WorkflowService:
                 uow.commit()
                 return ReassignResult(task.id, instance.id, before.username if before else None, to_username)
         except StaleDataError:
-            raise Conflict(f"task {task_id} was changed by someone else at the same time; reload it") from None
+            raise _changed(task_id) from None
 
-    def stuck_tasks(self, instance_id: int) -> dict[int, tuple[str, list[str]]]:
-        """Open tasks of INSTANCE_ID given to one person who can no longer act on them, each with
-        that person and who could take the task over (holders of its role in the unit)."""
-        now = self.clock()
-        found: dict[int, tuple[str, list[str]]] = {}
-        with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            rows = s.execute(
-                select(Task, Person.username)
-                .join(Person, Person.id == Task.assignee_id)
-                .where(Task.instance_id == instance_id, Task.status == OPEN, Task.seksi.is_(None))
-            ).all()
-            by_role: dict[tuple[int, str], list[Holder]] = {}
-            for task, username in rows:
-                key = (task.unit_id, task.role)
-                if key not in by_role:
-                    by_role[key] = holders(s, task.unit_id, task.role, now)
-                if not any(h.person_id == task.assignee_id for h in by_role[key]):
-                    found[task.id] = (username, [h.username for h in by_role[key]])
-        return found
 
-    @staticmethod
-    def _sign(
-        s: Session,
-        instance: Instance,
-        spec: SopSpec,
-        task: Task,
-        actor: _Actor,
-        kind: StepKind,
-        now: datetime,
-        expected_sha256: str | None = None,
-    ) -> None:
-        """Record the paraf or tanda tangan on the exact content signed, frozen with its SHA-256."""
-        content = document_content(s, instance, spec.nama)
-        if expected_sha256 is not None and sha256_text(content) != expected_sha256:
-            raise Conflict("the document changed since it was shown (its SHA-256 differs); reload it and sign again")
-        s.add(
-            Signature(
-                instance_id=instance.id, task_id=task.id, person_id=actor.person.id, actor=actor.person.username,
-                role=actor.role, acting_for=actor.acting_for,
-                kind="paraf" if kind is StepKind.PARAF else "tanda_tangan", document=spec.key,
-                sha256=sha256_text(content), content=content, signed_at=now,
-            )
-        )  # fmt: skip
-
-    @staticmethod
-    def _snapshot(s: Session, instance: Instance, spec: SopSpec, task: Task, now: datetime) -> None:
-        """Keep the draft as it is submitted for review: each version, with its SHA-256."""
-        last = s.scalar(
-            select(func.max(DocumentVersion.version)).where(
-                DocumentVersion.instance_id == instance.id, DocumentVersion.document == spec.key
-            )
-        )
-        content = document_content(s, instance, spec.nama)
-        s.add(
-            DocumentVersion(
-                instance_id=instance.id, task_id=task.id, document=spec.key, version=(last or 0) + 1,
-                sha256=sha256_text(content), content=content, created_at=now,
-            )
-        )  # fmt: skip
-
-    @staticmethod
-    def _returned_rows(s: Session, instance: Instance, rows: dict[str, str]) -> dict[str, tuple[Indicator, str]]:
-        """Check each returned row: a known indicator with a realisasi for the period, and a note."""
-        when = period_year(instance.period)
-        if when is None:
-            raise InvalidInput(f"rows: {instance.period} is not a triwulan; there are no realisasi rows to return")
-        by_code = {i.code: i for i in unit_indicators(s, instance.unit_id, when[0])}
-        entered = rows_for(s, instance.unit_id, [instance.period])
-        checked: dict[str, tuple[Indicator, str]] = {}
-        for code, row_note in rows.items():
-            indicator = by_code.get(code)
-            if indicator is None:
-                raise InvalidInput(f"rows: {code!r} is not an indicator of this unit for {when[0]}")
-            if (indicator.id, instance.period) not in entered:
-                raise InvalidInput(f"rows: {code} has no realisasi for {instance.period} to return")
-            if not (row_note or "").strip():
-                raise InvalidInput(f"rows: {code} needs a note saying what to correct")
-            checked[code] = (indicator, row_note.strip())
-        return checked
-
-    @staticmethod
-    def _mark_returned(s: Session, instance: Instance, note: str, rows: dict[str, tuple[Indicator, str]]) -> str:
-        """Returned rows go back with their notes; every other entered row of the period is accepted."""
-        returned_ids = {indicator.id for indicator, _ in rows.values()}
-        for (indicator_id, _), row in rows_for(s, instance.unit_id, [instance.period]).items():
-            if indicator_id in returned_ids:
-                row.status = DIKEMBALIKAN
-                row.return_note = next(n for i, n in rows.values() if i.id == indicator_id)
-            elif row.status == DIKIRIM:
-                row.status = DITERIMA
-        lines = "; ".join(f"{code}: {row_note}" for code, (_, row_note) in rows.items())
-        return f"{note} [{lines}]" if note else lines
-
-    @staticmethod
-    def _row_owner_notes(
-        s: Session, instance: Instance, rows: dict[str, tuple[Indicator, str]], now: datetime
-    ) -> Callable[[Task], str | None]:
-        """For each would-be entry task: the notes of the returned rows its holder owns, or None."""
-        year = int(instance.period[:4])
-
-        def notes_for(task: Task) -> str | None:
-            owned = {i.id for i in owned_indicators(s, task, year, now)}
-            mine = [f"{code}: {row_note}" for code, (i, row_note) in rows.items() if i.id in owned]
-            return "; ".join(mine) if mine else None
-
-        return notes_for
-
-    def tasks_for(self, username: str) -> list[TaskView]:
-        """The open tasks USERNAME can act on now, soonest due first."""
-        now = self.clock()
-        with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            person = self._person(s, username)
-            mine = holdings(s, person.id, now)
-            if not mine:
-                return []
-            # The SQL form of may_take() for each role held.
-            unassigned = and_(Task.seksi.is_(None), or_(Task.assignee_id.is_(None), Task.assignee_id == person.id))
-            clauses = [
-                and_(
-                    Task.unit_id == h.unit_id,
-                    Task.role == h.role,
-                    or_(Task.seksi == h.seksi, unassigned) if h.seksi is not None else unassigned,
-                )
-                for h in mine
-            ]
-            rows = s.execute(
-                select(Task, Instance, Unit.code, Person.username)
-                .join(Instance, Instance.id == Task.instance_id)
-                .join(Unit, Unit.id == Task.unit_id)
-                .outerjoin(Person, Person.id == Task.assignee_id)
-                .where(Task.status == OPEN, or_(*clauses))
-                .order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-            ).all()
-            return [self.task_view(task, instance, unit_code, assignee) for task, instance, unit_code, assignee in rows]
-
-    def task_view(
-        self, task: Task, instance: Instance, unit_code: str, assignee: str | None, timezone: str = "Asia/Jakarta"
-    ) -> TaskView:
-        """The view of one task row (its possible actions are none once it is done)."""
-        spec = self._spec(instance.sop_key, instance.sop_version)
-        step = spec.step(task.step_id)
-        possible = self._machine(spec).triggers_from(instance.state) if task.status == OPEN else []
-        return TaskView(
-            id=task.id,
-            instance_id=instance.id,
-            sop_key=instance.sop_key,
-            sop_version=instance.sop_version,
-            unit=unit_code,
-            period=instance.period,
-            step_id=step.id,
-            step_no=step.no,
-            step_name=step.nama,
-            kegiatan=step.kegiatan,
-            role=position_key(task.role, task.seksi),
-            seksi=task.seksi,
-            assignee=assignee,
-            actions=tuple(a for a in step.actions if a in possible),
-            due_at=task.due_at,
-            round=task.round,
-            return_note=task.return_note,
-            status=task.status,
-            outcome=task.outcome,
-            finished_at=task.finished_at,
-            timezone=timezone,
-        )
-
-    def history(self, instance_id: int) -> list[EventView]:
-        """The audit events of INSTANCE_ID, oldest first."""
-        with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            if s.get(Instance, instance_id) is None:
-                raise NotFound(f"unknown instance {instance_id}")
-            events = s.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
-            return [
-                EventView(
-                    id=e.id,
-                    at=e.at,
-                    actor=e.actor,
-                    role=e.role,
-                    acting_for=e.acting_for,
-                    action=e.action,
-                    step_id=e.step_id,
-                    task_id=e.task_id,
-                    note=e.note,
-                    from_state=e.from_state,
-                    to_state=e.to_state,
-                )
-                for e in events
-            ]
-
-    def status(self, instance_id: int) -> InstanceStatus:
-        """Where INSTANCE_ID stands, and who it is waiting on (who has not finished)."""
-        with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            instance = s.get(Instance, instance_id)
-            if instance is None:
-                raise NotFound(f"unknown instance {instance_id}")
-            unit = s.get(Unit, instance.unit_id)
-            assert unit is not None
-            rows = s.execute(
-                select(Task, Person.username)
-                .outerjoin(Person, Person.id == Task.assignee_id)
-                .where(Task.instance_id == instance_id, Task.status == OPEN)
-                .order_by(Task.seksi, Person.username, Task.id)
-            ).all()
-            waiting = tuple(
-                WaitingOn(t.id, t.step_id, position_key(t.role, t.seksi), t.seksi, who, t.due_at) for t, who in rows
-            )
-            return InstanceStatus(
-                id=instance.id,
-                sop_key=instance.sop_key,
-                sop_version=instance.sop_version,
-                unit=unit.code,
-                period=instance.period,
-                state=instance.state,
-                started_at=instance.started_at,
-                finished_at=instance.finished_at,
-                waiting_on=waiting,
-            )
-
-    def candidates(self, task_id: int) -> list[str]:
-        """The usernames who may act on TASK_ID now (definitive holders before Plt.)."""
-        now = self.clock()
-        with self.db.unit_of_work(readonly=True) as uow:
-            s = uow.session
-            task = s.get(Task, task_id)
-            if task is None:
-                raise NotFound(f"unknown task {task_id}")
-            return [
-                h.username
-                for h in holders(s, task.unit_id, task.role, now)
-                if may_take(task, task.role, h.seksi, h.person_id)
-            ]
-
-    def find_instance(self, sop_key: str, unit_code: str, period: str) -> int | None:
-        """The id of SOP_KEY's instance for UNIT_CODE and PERIOD, if it was started."""
-        with self.db.unit_of_work(readonly=True) as uow:
-            unit = self._unit(uow.session, unit_code)
-            return uow.session.scalar(
-                select(Instance.id).where(
-                    Instance.unit_id == unit.id, Instance.sop_key == sop_key, Instance.period == period
-                )
-            )
-
-    def candidates_for_role(self, unit_code: str, role: str) -> list[str]:
-        """The usernames holding ROLE in UNIT_CODE now."""
-        with self.db.unit_of_work(readonly=True) as uow:
-            unit = self._unit(uow.session, unit_code)
-            return [h.username for h in holders(uow.session, unit.id, role, self.clock())]
-
-    def usernames_in_unit(self, unit_code: str) -> list[str]:
-        """Everyone holding any role in UNIT_CODE now, by username."""
-        with self.db.unit_of_work(readonly=True) as uow:
-            unit = self._unit(uow.session, unit_code)
-            rows = uow.session.execute(
-                select(Person.username, RoleAssignment)
-                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-                .where(RoleAssignment.unit_id == unit.id)
-                .order_by(Person.username)
-            ).all()
-            today = local_date(self.clock(), unit.timezone)
-            return sorted({name for name, a in rows if a.valid_on(today)})
+def _changed(task_id: int) -> Conflict:
+    return Conflict(f"task {task_id} was changed by someone else at the same time; reload it", code="task.changed",
+                    task=task_id)  # fmt: skip

@@ -18,9 +18,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workflow.adapters import repository
 from workflow.adapters.models import CalendarToken, Cycle, Instance, Person, Task, Unit, unit_chain
+from workflow.domain.rules import OPEN
 from workflow.errors import NotAllowed, NotFound
-from workflow.services.engine import OPEN, WorkflowService
+from workflow.services.engine import WorkflowService
 from workflow.services.org import holdings
 from workflow.sop.spec import FINISHED_STATE
 
@@ -68,15 +70,20 @@ def revoke_token(service: WorkflowService, username: str, unit_code: str | None 
 def _owner(s: Session, username: str, unit_code: str | None, now: datetime) -> tuple[Person, int | None]:
     person = s.scalar(select(Person).where(Person.username == username))
     if person is None or not person.active:
-        raise NotFound(f"unknown user {username!r}")
+        raise NotFound(f"unknown user {username!r}", code="user.unknown", user=username)
     if unit_code is None:
         return person, None
     unit = s.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
-        raise NotFound(f"unknown unit {unit_code!r}")
+        raise NotFound(f"unknown unit {unit_code!r}", code="unit.unknown", unit=unit_code)
     tim = any(h.unit_id == unit.id and h.role == "tim_sakip" for h in holdings(s, person.id, now))
     if not (tim or person.is_admin):
-        raise NotAllowed(f"user {username!r} is not in the Tim SAKIP of {unit_code}: no unit feed")
+        raise NotAllowed(
+            f"user {username!r} is not in the Tim SAKIP of {unit_code}: no unit feed",
+            code="ical.not_tim_sakip",
+            user=username,
+            unit=unit_code,
+        )
     return person, unit.id
 
 
@@ -104,8 +111,7 @@ def feed(service: WorkflowService, token: str) -> bytes | None:
         if person is None or not person.active:
             return None
         if row.unit_id is not None:
-            unit = s.get(Unit, row.unit_id)
-            assert unit is not None
+            unit = repository.row(s, Unit, row.unit_id)
             member = any(h.unit_id == unit.id and h.role == "tim_sakip" for h in holdings(s, person.id, now))
             if not (member or person.is_admin):
                 return None  # left the Tim SAKIP: the unit's feed closes with it
@@ -133,8 +139,7 @@ def _calendar(
     for task in sorted(tasks, key=lambda t: t.id):
         if task.due_at is None:
             continue
-        instance = s.get(Instance, task.instance_id)
-        assert instance is not None
+        instance = repository.row(s, Instance, task.instance_id)
         spec = service.registry.get(instance.sop_key, instance.sop_version)
         step = spec.step(task.step_id)
         event = Event()

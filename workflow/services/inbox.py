@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow.adapters import repository
 from workflow.adapters.models import Instance, Notification, Person, Task, Unit
 from workflow.domain.roles import position_key
-from workflow.services.engine import DONE, OPEN, TaskView, WorkflowService
+from workflow.domain.rules import DONE, OPEN
+from workflow.services.engine import TaskView, WorkflowService
 from workflow.services.org import Holding, holdings
 
 BOXES = ("inbox", "queue", "archive")
@@ -70,7 +72,7 @@ def task_page(
     now = service.clock()
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        person = service._person(s, username)
+        person = repository.person(s, username)
         held = _held(s, person.id, now, acting)
         counts = {
             b: int(s.scalar(select(func.count(Task.id)).where(_box_clause(b, person.id, held))) or 0) for b in BOXES
@@ -108,7 +110,7 @@ def notifications(service: WorkflowService, username: str, limit: int = 10) -> t
     """USERNAME's latest notifications and how many are unread."""
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        person = service._person(s, username)
+        person = repository.person(s, username)
         unread = s.scalar(
             select(func.count(Notification.id)).where(
                 Notification.person_id == person.id, Notification.read_at.is_(None)
@@ -128,7 +130,7 @@ def notifications(service: WorkflowService, username: str, limit: int = 10) -> t
 def mark_notifications_read(service: WorkflowService, username: str) -> int:
     with service.db.unit_of_work() as uow:
         s = uow.session
-        person = service._person(s, username)
+        person = repository.person(s, username)
         rows = s.scalars(
             select(Notification).where(Notification.person_id == person.id, Notification.read_at.is_(None))
         ).all()
@@ -142,11 +144,10 @@ def positions(service: WorkflowService, username: str) -> list[dict[str, Any]]:
     """Every position USERNAME holds now, with its unit, and whether as Plt."""
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        person = service._person(s, username)
+        person = repository.person(s, username)
         out = []
         for h in holdings(s, person.id, service.clock()):
-            unit = s.get(Unit, h.unit_id)
-            assert unit is not None
+            unit = repository.row(s, Unit, h.unit_id)
             out.append(
                 {"unit": unit.code, "unit_name": unit.name, "unit_kind": unit.kind, "role": h.role, "seksi": h.seksi,
                  "position": position_key(h.role, h.seksi), "acting": h.acting}

@@ -7,6 +7,7 @@ per-row return, a realisasi entry).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from workflow.domain.indicators import (
     parse_period,
     quarter_target,
 )
+from workflow.domain.periods import Period, PeriodError
 from workflow.domain.roles import position_key
 from workflow.services.org import holdings
 from workflow.sop.spec import SopSpec, StepKind, StepSpec
@@ -56,9 +58,10 @@ def entry_step(spec: SopSpec, before: str | None = None) -> StepSpec | None:
 def period_year(period: str) -> tuple[int, int] | None:
     """(year, quarter) of a triwulan period, or None for a yearly one."""
     try:
-        return parse_period(period)
-    except ValueError:
+        found = Period.triwulan(period)
+    except PeriodError:
         return None
+    return found.year, found.triwulan_no
 
 
 def rule_of(indicator: Indicator) -> IndicatorRule:
@@ -217,8 +220,7 @@ def instance_target_set(session: Session, instance: Instance) -> TargetSet | Non
     """The instance's base target set, fixing the default on the instance the first time it is needed."""
     if instance.target_set_id is not None:
         return session.get(TargetSet, instance.target_set_id)
-    when = period_year(instance.period)
-    year = when[0] if when else int(instance.period[:4])
+    year = Period.parse(instance.period).year
     chosen = default_target_set(session, instance.unit_id, year)
     if chosen is not None:
         instance.target_set_id = chosen.id
@@ -242,28 +244,72 @@ class Measured:
     quarterly: bool = False  # measured against a Rencana Aksi quarter target
 
 
-def measure_upto(
-    session: Session,
-    indicator: Indicator,
-    base: TargetSet | None,
-    quarters: dict[int, Value],
+@dataclass(frozen=True)
+class TargetRow:
+    """One indicator's row of a target set, as loaded: the set's label, the annual target, TW I-IV."""
+
+    set_label: str
+    annual: str
+    quarters: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
+
+    @classmethod
+    def of(cls, target_set: TargetSet, row: Target) -> TargetRow:
+        return cls(set_label(target_set) or "", row.annual, (row.tw1, row.tw2, row.tw3, row.tw4))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What `measure_rows` finds: the value s.d. the triwulan, the target used and from which row, capaian."""
+
+    value: Value | None
+    target: str | None
+    used: TargetRow | None
+    capaian: Decimal | None
+    quarterly: bool = False
+
+
+def measure_rows(
+    rule: IndicatorRule,
+    quarters: Mapping[int, Value],
     upto: int,
     policy: CapaianPolicy,
-    as_of: datetime | None = None,
-) -> Measured:
-    """Aggregate QUARTERS up to UPTO and measure against the period's target.
+    annual_row: TargetRow | None,
+    plan_row: TargetRow | None,
+) -> Measurement:
+    """Aggregate QUARTERS up to UPTO and measure against the period's target (no database).
 
-    In TW I-III a Rencana Aksi quarter target is used when there is one; in TW IV, and when there
-    is none, the annual target of BASE, the set the cycle measures against (so a switch to the PK
-    Perubahan decides the year's result), else the Rencana Aksi's own annual target. AS_OF (a
-    finished cycle's end) takes the Rencana Aksi as it was then, so a later correction does not
-    change a closed report.
+    In TW I-III a Rencana Aksi (PLAN_ROW) quarter target is used when there is one; in TW IV, and
+    when there is none, the annual target of the base set (ANNUAL_ROW), else the Rencana Aksi's
+    own annual target.
     """
-    rule = rule_of(indicator)
-    value = aggregate(rule, quarters, upto)
+    value = aggregate(rule, dict(quarters), upto)
     target_text: str | None = None
-    used: TargetSet | None = None
+    used: TargetRow | None = None
     by_quarter = False
+    has_quarters = plan_row is not None and any(q is not None for q in plan_row.quarters)
+    if plan_row is not None and has_quarters and not (upto == 4 and annual_row is not None):
+        quarterly = dict(zip((1, 2, 3, 4), plan_row.quarters, strict=True))
+        annual = annual_row.annual if annual_row is not None else plan_row.annual
+        target_text = quarter_target(rule, annual, quarterly, upto)
+        used = plan_row
+        by_quarter = quarterly.get(upto) is not None or rule.aggregation == "sum"
+    elif annual_row is not None:
+        target_text, used = annual_row.annual, annual_row
+    elif plan_row is not None:
+        target_text, used = plan_row.annual, plan_row
+    result: Decimal | None = None
+    if value is not None and target_text is not None:
+        try:
+            result = measure(rule, target_text, value, policy)
+        except (ValueError, ArithmeticError):
+            result = None
+    return Measurement(value, target_text, used, result, by_quarter)
+
+
+def target_rows(
+    session: Session, indicator: Indicator, base: TargetSet | None, as_of: datetime | None = None
+) -> tuple[tuple[TargetSet, Target] | None, tuple[TargetSet, Target] | None]:
+    """INDICATOR's row in BASE and in the newest Rencana Aksi (AS_OF: the newest that existed then)."""
     annual_row = (
         session.scalar(select(Target).where(Target.target_set_id == base.id, Target.indicator_id == indicator.id))
         if base is not None
@@ -275,28 +321,41 @@ def measure_upto(
         if plan is not None
         else None
     )
-    has_quarters = plan_row is not None and any(getattr(plan_row, f"tw{q}") is not None for q in (1, 2, 3, 4))
-    if plan_row is not None and has_quarters and not (upto == 4 and annual_row is not None):
-        quarterly = {q: getattr(plan_row, f"tw{q}") for q in (1, 2, 3, 4)}
-        annual = annual_row.annual if annual_row is not None else plan_row.annual
-        target_text = quarter_target(rule, annual, quarterly, upto)
-        used = plan
-        by_quarter = quarterly.get(upto) is not None or rule.aggregation == "sum"
-    elif annual_row is not None:
-        target_text, used = annual_row.annual, base
-    elif plan_row is not None:
-        target_text, used = plan_row.annual, plan
-    result: Decimal | None = None
-    if value is not None and target_text is not None:
-        try:
-            result = measure(rule, target_text, value, policy)
-        except (ValueError, ArithmeticError):
-            result = None
-    return Measured(value, target_text, used, result, by_quarter)
+    return (
+        (base, annual_row) if base is not None and annual_row is not None else None,
+        (plan, plan_row) if plan is not None and plan_row is not None else None,
+    )
+
+
+def measure_upto(
+    session: Session,
+    indicator: Indicator,
+    base: TargetSet | None,
+    quarters: dict[int, Value],
+    upto: int,
+    policy: CapaianPolicy,
+    as_of: datetime | None = None,
+) -> Measured:
+    """Aggregate QUARTERS up to UPTO and measure against the period's target (`measure_rows`).
+
+    The target rows are those of BASE, the set the cycle measures against (so a switch to the PK
+    Perubahan decides the year's result), and of the Rencana Aksi. AS_OF (a finished cycle's end)
+    takes the Rencana Aksi as it was then, so a later correction does not change a closed report.
+    """
+    annual, plan = target_rows(session, indicator, base, as_of)
+    annual_row = TargetRow.of(*annual) if annual is not None else None
+    plan_row = TargetRow.of(*plan) if plan is not None else None
+    found = measure_rows(rule_of(indicator), quarters, upto, policy, annual_row, plan_row)
+    used: TargetSet | None = None
+    if found.used is not None and found.used is annual_row and annual is not None:
+        used = annual[0]
+    elif found.used is not None and found.used is plan_row and plan is not None:
+        used = plan[0]
+    return Measured(found.value, found.target, used, found.capaian, found.quarterly)
 
 
 def quarters_of(session: Session, indicator: Indicator, year: int, upto: int) -> dict[int, Value]:
-    periods = [f"{year}-TW{q}" for q in range(1, upto + 1)]
+    periods = [str(p) for p in Period(year, upto).to_date()]
     rows = session.scalars(
         select(Realisasi).where(Realisasi.indicator_id == indicator.id, Realisasi.period.in_(periods))
     )
@@ -304,7 +363,7 @@ def quarters_of(session: Session, indicator: Indicator, year: int, upto: int) ->
     for row in rows:
         value = value_of(row)
         if value is not None:
-            found[int(row.period[-1])] = value
+            found[Period.triwulan(row.period).triwulan_no] = value
     return found
 
 

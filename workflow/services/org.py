@@ -15,10 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflow.adapters.models import Person, RoleAssignment, Unit
+from workflow.adapters.repository import fanout_positions, holders, holders_of, holdings
 from workflow.domain.capaian import POLICIES
 from workflow.domain.limits import NAME_MAX, SHORT_MAX, too_long
+from workflow.domain.localtime import local_date
 from workflow.domain.plaintext import control_problem, shown
-from workflow.domain.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, position_key
+from workflow.domain.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, Holder, Holding
 from workflow.services.unit_calendars import validate_calendar
 from workflow.sop.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
 
@@ -450,106 +452,13 @@ def end_sessions(session: Session, person_ids: Iterable[int]) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Holding:
-    """A role a person holds in a unit today, and whether as Plt."""
-
-    unit_id: int
-    role: str
-    seksi: str | None
-    acting: bool
-
-    @property
-    def position(self) -> str:
-        return position_key(self.role, self.seksi)
+def unit_parents(session: Session) -> dict[int, int | None]:
+    """Every unit's parent unit (None at the top): the chain a superior's role reaches down."""
+    return {unit_id: parent_id for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id))}
 
 
-def local_date(now: datetime, timezone: str) -> date:
-    """The calendar date at NOW in a unit's time zone: assignment dates are the unit's dates."""
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
-def holdings(session: Session, person_id: int, now: datetime) -> list[Holding]:
-    """Every role PERSON_ID holds at NOW, definitive holdings before Plt. ones."""
-    rows = session.execute(
-        select(RoleAssignment, Unit.timezone)
-        .join(Unit, Unit.id == RoleAssignment.unit_id)
-        .where(RoleAssignment.person_id == person_id)
-    ).all()
-    found = [Holding(r.unit_id, r.role, r.seksi, r.acting) for r, tz in rows if r.valid_on(local_date(now, tz))]
-    return sorted(found, key=lambda h: h.acting)
-
-
-@dataclass(frozen=True)
-class Holder:
-    person_id: int
-    username: str
-    seksi: str | None
-    acting: bool
-
-
-def holders(session: Session, unit_id: int, role: str, now: datetime) -> list[Holder]:
-    """Everyone who holds ROLE in UNIT_ID at NOW."""
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        return []
-    on = local_date(now, unit.timezone)
-    rows = session.execute(
-        select(RoleAssignment, Person)
-        .join(Person, Person.id == RoleAssignment.person_id)
-        .where(RoleAssignment.unit_id == unit_id, RoleAssignment.role == role, Person.active.is_(True))
-        .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
-    ).all()
-    return [Holder(p.id, p.username, a.seksi, a.acting) for a, p in rows if a.valid_on(on)]
-
-
-def holders_of(
-    session: Session, pairs: Iterable[tuple[int, str]], now: datetime
-) -> dict[tuple[int, str], list[Holder]]:
-    """`holders` for many (unit id, role) pairs at once, in two queries: for a pass over a province."""
-    result: dict[tuple[int, str], list[Holder]] = {pair: [] for pair in pairs}
-    unit_ids = sorted({unit_id for unit_id, _ in result})
-    roles = sorted({role for _, role in result})
-    days: dict[int, date] = {}
-    rows: list[Any] = []
-    for start in range(0, len(unit_ids), 1000):
-        chunk = unit_ids[start : start + 1000]
-        for unit in session.scalars(select(Unit).where(Unit.id.in_(chunk))):
-            days[unit.id] = local_date(now, unit.timezone)
-        rows.extend(
-            session.execute(  # plain columns, not entities: a province has hundreds of thousands
-                select(
-                    RoleAssignment.unit_id, RoleAssignment.role, RoleAssignment.seksi, RoleAssignment.acting,
-                    RoleAssignment.valid_from, RoleAssignment.valid_to, Person.id, Person.username,
-                )
-                .join(Person, Person.id == RoleAssignment.person_id)
-                .where(RoleAssignment.unit_id.in_(chunk), RoleAssignment.role.in_(roles), Person.active.is_(True))
-                .order_by(RoleAssignment.seksi, RoleAssignment.acting, Person.username)
-            ).all()
-        )  # fmt: skip
-    for unit_id, role, seksi, acting, valid_from, valid_to, person_id, username in rows:
-        found = result.get((unit_id, role))
-        day = days.get(unit_id)
-        if found is None or day is None:
-            continue
-        # as RoleAssignment.valid_on
-        if (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to):
-            found.append(Holder(person_id, username, seksi, acting))
-    return result
-
-
-def fanout_positions(session: Session, unit_id: int, role: str, now: datetime) -> list[tuple[str | None, Holder]]:
-    """One (seksi, holder) per position a fan-out step opens a task for.
-
-    A role held per seksi (Kasi) gets one task per seksi, given to its definitive holder, or to
-    its Plt. where the seksi has none. Any other role (ASN) gets one task per person.
-    """
-    result: list[tuple[str | None, Holder]] = []
-    seen: set[Any] = set()
-    for holder in holders(session, unit_id, role, now):
-        key: Any = holder.seksi if role in ROLES_WITH_SEKSI else holder.person_id
-        if key in seen:
-            continue
-        seen.add(key)
-        result.append((holder.seksi, holder))
-    return result
+# Who holds which role when: read through the repository (re-exported here for the org's callers).
+__all__ = [
+    "Holder", "Holding", "end_sessions", "fanout_positions", "holders", "holders_of", "holdings", "load_org",
+    "local_date", "nota_dinas_pattern_problem", "parse_org_file", "unit_parents",
+]  # fmt: skip

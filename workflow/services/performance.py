@@ -7,7 +7,6 @@ audit trail, with the target version and value it was measured against.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow.adapters import repository
 from workflow.adapters.db import Database
 from workflow.adapters.evidence import UploadSettings, check_count, check_upload, store
 from workflow.adapters.models import (
@@ -46,10 +46,13 @@ from workflow.domain.indicators import (
     ratio_value,
     read_value,
 )
-from workflow.domain.limits import NUMBER_MAX, free_text, too_long
+from workflow.domain.limits import NUMBER_MAX, free_text, grouped, too_long
+from workflow.domain.localtime import iso, utcnow
 from workflow.domain.numbers import format_id
-from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflow.services.engine import DONE, OPEN, WorkflowService, holding_for_task, iso, may_take, utcnow
+from workflow.domain.periods import Period, PeriodError
+from workflow.domain.rules import DONE, OPEN, TARGET_SWITCHERS, leading_holding, may_switch_targets, may_take
+from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, invalid_value
+from workflow.services.engine import holding_for_task
 from workflow.services.measurement import (
     BELUM,
     DIKEMBALIKAN,
@@ -77,7 +80,6 @@ from workflow.sop.spec import SopRegistry
 
 # Who may switch a cycle's target version: the Tim SAKIP prepares the measurement, the sekcam and
 # the Camat answer for it.
-SWITCH_ROLES = ("tim_sakip", "sekcam", "camat")
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,15 @@ def _source_period(raw: str | None) -> str | None:
     if raw is None:
         return None
     value = raw.strip(" \t\r\n")
-    if re.fullmatch(r"[0-9]{4}(-TW[1-4])?", value):
-        return value
-    echo = value if len(value) <= 16 else value[:16] + "…"  # a long value is not repeated in full
-    raise InvalidInput(f"source_period: {echo!r} harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)")
+    try:
+        return str(Period.parse(value))
+    except PeriodError:
+        echo = value if len(value) <= 16 else value[:16] + "…"  # a long value is not repeated in full
+        raise InvalidInput(
+            f"source_period: {echo!r} harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)",
+            code="source_period.invalid",
+            value=repr(echo),
+        ) from None
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -144,11 +151,17 @@ class PerformanceService:
         for label, raw in (("nilai", sub.value), ("pembilang", sub.numerator), ("penyebut", sub.denominator)):
             problem = too_long(raw, NUMBER_MAX) if raw is not None else None
             if problem is not None:
-                raise InvalidInput(f"{label}: {problem}")
+                raise InvalidInput(
+                    f"{label}: {problem}",
+                    code="text.too_long",
+                    field=label,
+                    limit=grouped(NUMBER_MAX),
+                    given=grouped(len(raw or "")),
+                )
         try:
             year, quarter = parse_period(sub.period)
         except IndicatorError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise invalid_value(exc) from None
         source_period = _source_period(sub.source_period)
         check_count(len(sub.files))
         checked = [check_upload(name, data, self.uploads.max_bytes) for name, data in sub.files]
@@ -177,9 +190,8 @@ class PerformanceService:
             s = uow.session
             instance = s.get(Instance, instance_id)
             if instance is None:
-                raise NotFound(f"unknown instance {instance_id}")
-            unit = s.get(Unit, instance.unit_id)
-            assert unit is not None
+                raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
+            unit = repository.row(s, Unit, instance.unit_id)
             try:
                 parse_period(instance.period)
                 return build_rekap(s, unit, instance.period, instance)
@@ -191,7 +203,7 @@ class PerformanceService:
         try:
             with self.db.unit_of_work() as uow:
                 s = uow.session
-                person = WorkflowService._person(s, sub.username)
+                person = repository.person(s, sub.username)
                 indicator, task, instance = self._entry_context(s, person, sub, year, now)
                 rule = rule_of(indicator)
                 value = self._read(indicator, sub)
@@ -201,7 +213,10 @@ class PerformanceService:
                 if row is not None and row.status == DITERIMA:
                     raise Conflict(
                         f"realisasi {indicator.code} {sub.period} sudah diterima; "
-                        "hanya dapat diubah setelah dikembalikan"
+                        "hanya dapat diubah setelah dikembalikan",
+                        code="realisasi.accepted",
+                        indicator=indicator.code,
+                        period=sub.period,
                     )
                 previous = None if row is None else (row.value, row.numerator, row.denominator, row.pending)
                 if row is None:
@@ -224,8 +239,7 @@ class PerformanceService:
                 row.entered_at = now
                 row.instance_id = instance.id
                 row.task_id = task.id
-                unit = s.get(Unit, indicator.unit_id)
-                assert unit is not None
+                unit = repository.row(s, Unit, indicator.unit_id)
                 base = instance_target_set(s, instance)
                 measured = remeasure(s, row, indicator, base, unit)
                 self._require_note(rule.aggregation, quarter, measured.capaian, measured.quarterly, row, indicator)
@@ -266,7 +280,12 @@ class PerformanceService:
                 uow.commit()
                 return result
         except (StaleDataError, IntegrityError):
-            raise Conflict(f"realisasi {sub.code} {sub.period} was changed by someone else at the same time") from None
+            raise Conflict(
+                f"realisasi {sub.code} {sub.period} was changed by someone else at the same time",
+                code="realisasi.changed",
+                indicator=sub.code,
+                period=sub.period,
+            ) from None
 
     @staticmethod
     def _require_note(
@@ -281,7 +300,10 @@ class PerformanceService:
             return
         raise InvalidInput(
             f"catatan: capaian {ind.code} {format_id(capaian, 2)}% di bawah target; "
-            "tuliskan hambatan dan rencana tindak lanjutnya"
+            "tuliskan hambatan dan rencana tindak lanjutnya",
+            code="realisasi.needs_reason",
+            indicator=ind.code,
+            capaian=format_id(capaian, 2),
         )
 
     def _read(self, indicator: Indicator, sub: Submission) -> Value | None:
@@ -311,7 +333,7 @@ class PerformanceService:
                 )
             return read_value(rule, sub.value)
         except IndicatorError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise invalid_value(exc) from None
 
     def _entry_context(
         self, s: Session, person: Person, sub: Submission, year: int, now: datetime
@@ -320,7 +342,7 @@ class PerformanceService:
         mine = holdings(s, person.id, now)
         unit_ids = sorted({h.unit_id for h in mine})
         if sub.unit is not None:
-            unit = WorkflowService._unit(s, sub.unit)
+            unit = repository.unit(s, sub.unit)
             unit_ids = [u for u in unit_ids if u == unit.id]
         candidates = list(
             s.scalars(
@@ -330,9 +352,18 @@ class PerformanceService:
             )
         )
         if not candidates:
-            raise NotFound(f"unknown indicator {sub.code!r} for {year} in your unit(s)")
+            raise NotFound(
+                f"unknown indicator {sub.code!r} for {year} in your unit(s)",
+                code="indicator.unknown",
+                indicator=sub.code,
+                year=year,
+            )
         if len(candidates) > 1:
-            raise InvalidInput(f"unit: {sub.code} exists in several of your units; name one with --unit")
+            raise InvalidInput(
+                f"unit: {sub.code} exists in several of your units; name one with --unit",
+                code="indicator.ambiguous",
+                indicator=sub.code,
+            )
         indicator = candidates[0]
         open_tasks = s.execute(
             select(Task, Instance)
@@ -348,7 +379,9 @@ class PerformanceService:
                 entry_tasks.append((task, instance))
         if not entry_tasks:
             raise Conflict(
-                f"tidak ada tugas pengisian data yang terbuka untuk {sub.period}; realisasi tidak dapat diisi"
+                f"tidak ada tugas pengisian data yang terbuka untuk {sub.period}; realisasi tidak dapat diisi",
+                code="entry.no_open_task",
+                period=sub.period,
             )
         for task, instance in entry_tasks:
             if not any(h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id) for h in mine):
@@ -364,12 +397,24 @@ class PerformanceService:
                 ).one()
                 task = s.scalars(select(Task).where(Task.id == task.id).execution_options(populate_existing=True)).one()
                 if task.status != OPEN or instance.state != task.step_id:
-                    raise Conflict(f"task {task.id} was finished meanwhile; realisasi can no longer be entered")
+                    raise Conflict(
+                        f"task {task.id} was finished meanwhile; realisasi can no longer be entered",
+                        code="entry.task_finished",
+                        task=task.id,
+                    )
                 if not any(h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id) for h in mine):
-                    raise Conflict(f"task {task.id} was given to someone else meanwhile; reload it")
+                    raise Conflict(
+                        f"task {task.id} was given to someone else meanwhile; reload it",
+                        code="entry.task_given_away",
+                        task=task.id,
+                    )
                 return indicator, task, instance
         raise NotAllowed(
-            f"user {person.username!r} has no open data-entry task for {sub.period} that answers for {indicator.code}"
+            f"user {person.username!r} has no open data-entry task for {sub.period} that answers for {indicator.code}",
+            code="entry.not_allowed",
+            user=person.username,
+            period=sub.period,
+            indicator=indicator.code,
         )
 
     # --- targets -----------------------------------------------------------------------
@@ -379,24 +424,28 @@ class PerformanceService:
     ) -> dict[str, Any]:
         """Switch INSTANCE_ID to another target version (e.g. the PK Perubahan): audited, re-measured."""
         if kind not in TARGET_KINDS or kind == "rencana_aksi":
-            raise InvalidInput("set: pilih renstra, pk atau pk_perubahan")
+            raise InvalidInput("set: pilih renstra, pk atau pk_perubahan", code="targets.unknown_set")
         note = free_text("note", note)
         if not note:
-            raise InvalidInput("note: tuliskan dasar perpindahan target (misalnya PK Perubahan yang ditandatangani)")
+            raise InvalidInput(
+                "note: tuliskan dasar perpindahan target (misalnya PK Perubahan yang ditandatangani)",
+                code="targets.needs_note",
+            )
         now = self.clock()
         with self.db.unit_of_work() as uow:
             s = uow.session
-            person = WorkflowService._person(s, username)
-            instance = s.scalars(select(Instance).where(Instance.id == instance_id).with_for_update()).one_or_none()
-            if instance is None:
-                raise NotFound(f"unknown instance {instance_id}")
-            holding = next(
-                (h for h in holdings(s, person.id, now) if h.unit_id == instance.unit_id and h.role in SWITCH_ROLES),
-                None,
-            )
-            if holding is None and not person.is_admin:
-                raise NotAllowed(f"user {username!r} may not change the targets of instance {instance_id}")
-            year = int(instance.period[:4])
+            person = repository.person(s, username)
+            instance = repository.instance(s, instance_id, lock=True)
+            held = holdings(s, person.id, now)
+            holding = leading_holding(held, instance.unit_id, TARGET_SWITCHERS)
+            if not may_switch_targets(held, instance.unit_id, person.is_admin):
+                raise NotAllowed(
+                    f"user {username!r} may not change the targets of instance {instance_id}",
+                    code="targets.not_allowed",
+                    user=username,
+                    instance=instance_id,
+                )
+            year = Period.parse(instance.period).year
             if version is None:
                 chosen = latest_set(s, instance.unit_id, year, kind)
             else:
@@ -407,23 +456,39 @@ class PerformanceService:
                     )
                 )  # fmt: skip
             if chosen is None:
-                raise NotFound(f"no {TARGET_KIND_LABELS[kind]} {year}" + (f" v{version}" if version else ""))
+                label = TARGET_KIND_LABELS[kind]
+                if version:
+                    raise NotFound(
+                        f"no {label} {year} v{version}",
+                        code="targets.missing_version",
+                        set=label,
+                        year=year,
+                        version=version,
+                    )
+                raise NotFound(f"no {label} {year}", code="targets.missing", set=label, year=year)
             if instance.finished_at is not None or s.scalar(
                 select(func.count(Signature.id)).where(Signature.instance_id == instance.id)
             ):
-                raise Conflict(f"instance {instance_id} is signed or finished; its targets can no longer change")
+                raise Conflict(
+                    f"instance {instance_id} is signed or finished; its targets can no longer change",
+                    code="targets.frozen",
+                    instance=instance_id,
+                )
             before = instance_target_set(s, instance)
             if before is not None and before.id == chosen.id:
-                raise Conflict(f"instance {instance_id} already measures against {set_label(chosen)}")
+                raise Conflict(
+                    f"instance {instance_id} already measures against {set_label(chosen)}",
+                    code="targets.already_used",
+                    instance=instance_id,
+                    set=set_label(chosen),
+                )
             instance.target_set_id = chosen.id
-            unit = s.get(Unit, instance.unit_id)
-            assert unit is not None
+            unit = repository.row(s, Unit, instance.unit_id)
             rows = s.scalars(
                 select(Realisasi).where(Realisasi.unit_id == instance.unit_id, Realisasi.period == instance.period)
             ).all()
             for row in rows:
-                indicator = s.get(Indicator, row.indicator_id)
-                assert indicator is not None
+                indicator = repository.row(s, Indicator, row.indicator_id)
                 remeasure(s, row, indicator, chosen, unit)
             s.add(
                 AuditEvent(
@@ -446,7 +511,7 @@ class PerformanceService:
 
     def target_sets(self, unit_code: str, year: int) -> list[dict[str, Any]]:
         with self.db.unit_of_work(readonly=True) as uow:
-            unit = WorkflowService._unit(uow.session, unit_code)
+            unit = repository.unit(uow.session, unit_code)
             sets = uow.session.scalars(
                 select(TargetSet)
                 .where(TargetSet.unit_id == unit.id, TargetSet.year == year)
@@ -467,12 +532,15 @@ class PerformanceService:
             s = uow.session
             instance = s.get(Instance, instance_id)
             if instance is None:
-                raise NotFound(f"unknown instance {instance_id}")
+                raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
             try:
                 year, _ = parse_period(instance.period)
             except IndicatorError:
                 raise InvalidInput(
-                    f"instance {instance_id} is yearly ({instance.period}); a tracker is per triwulan"
+                    f"instance {instance_id} is yearly ({instance.period}); a tracker is per triwulan",
+                    code="tracker.yearly",
+                    instance=instance_id,
+                    period=instance.period,
                 ) from None
             spec = self.registry.get(instance.sop_key, instance.sop_version)
             entry = entry_step(spec)
@@ -552,9 +620,9 @@ class PerformanceService:
         try:
             year, quarter = parse_period(period)
         except IndicatorError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise invalid_value(exc) from None
         with self.db.unit_of_work(readonly=True) as uow:
-            unit = WorkflowService._unit(uow.session, unit_code)
+            unit = repository.unit(uow.session, unit_code)
             return build_rekap(uow.session, unit, period)
 
     def _row_json(
@@ -582,16 +650,14 @@ class PerformanceService:
             s = uow.session
             task = s.get(Task, task_id)
             if task is None:
-                raise NotFound(f"unknown task {task_id}")
-            instance = s.get(Instance, task.instance_id)
-            assert instance is not None
+                raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
+            instance = repository.row(s, Instance, task.instance_id)
             spec = self.registry.get(instance.sop_key, instance.sop_version)
             entry = entry_step(spec)
             if entry is None or task.step_id != entry.id:
-                raise InvalidInput(f"task {task_id} is not a data-entry task")
+                raise InvalidInput(f"task {task_id} is not a data-entry task", code="task.not_entry", task=task_id)
             year, quarter = parse_period(instance.period)
-            unit = s.get(Unit, instance.unit_id)
-            assert unit is not None
+            unit = repository.row(s, Unit, instance.unit_id)
             base = instance_target_set(s, instance) if instance.target_set_id else default_target_set(s, unit.id, year)
             policy = policy_for(s, unit)
             rows = []
@@ -652,9 +718,8 @@ class PerformanceService:
             s = uow.session
             task = s.get(Task, task_id)
             if task is None:
-                raise NotFound(f"unknown task {task_id}")
-            instance = s.get(Instance, task.instance_id)
-            assert instance is not None
+                raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
+            instance = repository.row(s, Instance, task.instance_id)
             spec = self.registry.get(instance.sop_key, instance.sop_version)
             entry = entry_step(spec)
             if entry is None or task.step_id != entry.id:
@@ -664,7 +729,7 @@ class PerformanceService:
     def indicators(self, unit_code: str, year: int) -> list[dict[str, Any]]:
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
-            unit = WorkflowService._unit(s, unit_code)
+            unit = repository.unit(s, unit_code)
             out = []
             for i in unit_indicators(s, unit.id, year):
                 targets = {

@@ -1,50 +1,313 @@
 """The Kertas Kerja Pengukuran of a unit and triwulan, and the document content that is reviewed and signed.
 
-`build_rekap` runs inside the caller's session, so an action can snapshot or sign exactly the
-rekap it sees in its own transaction.
+Two halves:
+- loading (`load_rekap`, `load_document`) runs the queries inside the caller's session, so an
+  action can snapshot or sign exactly the rekap it sees in its own transaction;
+- computing (`compute_kertas_kerja`) is a pure function from the loaded rows to the
+  `KertasKerja` dataclasses: it needs no database, and its unit tests give it rows by hand.
+
+`build_rekap` (both halves, as today's dict) serves the pages, the API, the CLI and the workbook.
+
+The content that is reviewed, versioned and signed (`document_content`) carries a format number
+(`"format": 2`). Content made before the number existed is format 1: the same JSON without the
+key. A document keeps the format it was first snapshotted or signed in, so every signature and
+version of one document is compared in the format it was made in: a report signed before the
+format number existed still reads as unchanged (`sesuai`) for as long as its data is.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.adapters.models import Instance, PlanNode, Realisasi, TargetSet, Unit
-from workflow.domain.capaian import average, efisiensi
-from workflow.domain.indicators import Value, category, parse_period, predikat, quantize
+from workflow.adapters.models import (
+    DocumentVersion,
+    Indicator,
+    Instance,
+    PlanNode,
+    Realisasi,
+    Signature,
+    TargetSet,
+    Unit,
+)
+from workflow.domain.capaian import CapaianPolicy, average, efisiensi
+from workflow.domain.indicators import IndicatorRule, Value, category, parse_period, predikat, quantize
+from workflow.domain.periods import Period
 from workflow.errors import NotFound
 from workflow.services.measurement import (
     BELUM,
+    TargetRow,
     default_target_set,
-    measure_upto,
+    measure_rows,
     owner_label,
     policy_for,
-    quarters_of,
     rule_of,
     set_label,
+    target_rows,
     unit_indicators,
+    value_of,
 )
 
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+WAITING = "menunggu"  # a quarter whose value waits for its outside source (SUKMA-e, the LHE, BKPSDM)
 
 
-def _value_json(value: Value | None) -> str | None:
-    return None if value is None else value.display()
+# --- the loaded rows -----------------------------------------------------------------------
 
 
-def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None = None) -> dict[str, Any]:
-    """Per indicator: target set and target, TW I-IV, value s.d. the triwulan, capaian, predikat, category."""
+@dataclass(frozen=True)
+class Sasaran:
+    """The Sasaran or Kinerja Lainnya an indicator sits under."""
+
+    code: str | None
+    name: str | None
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class CurrentRow:
+    """The realisasi row of the rekap's own triwulan, as stored."""
+
+    status: str
+    pending: bool = False
+    source_period: str | None = None
+    note: str | None = None
+    return_note: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedIndicator:
+    """One indicator with everything the Kertas Kerja computes from, loaded (no session needed)."""
+
+    code: str
+    name: str
+    rule: IndicatorRule
+    satuan: str | None = None
+    external_source: str | None = None
+    penyerapan: bool = False  # this indicator's value is the unit's budget absorption (efisiensi)
+    owner: str = ""
+    sasaran: Sasaran | None = None
+    quarters: Mapping[int, Value] = field(default_factory=dict)  # the values entered, TW I up to the triwulan
+    waiting: frozenset[int] = frozenset()  # quarters up to the triwulan with no value, pending at their source
+    annual: TargetRow | None = None  # the indicator's row in the base target set
+    plan: TargetRow | None = None  # its row in the Rencana Aksi
+    current: CurrentRow | None = None
+
+
+@dataclass(frozen=True)
+class LoadedRekap:
+    unit: str
+    unit_name: str
+    period: Period
+    instance_id: int | None
+    target_set: str | None  # the base set's label
+    policy: CapaianPolicy
+    indicators: tuple[LoadedIndicator, ...]
+
+
+# --- the Kertas Kerja ----------------------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Period):
+        return str(value)
+    return value
+
+
+@dataclass(frozen=True)
+class KertasKerjaRow:
+    """One indicator's line. The fields (in this order) are the JSON fields of a rekap row."""
+
+    code: str
+    name: str
+    sasaran_code: str | None
+    sasaran: str | None
+    sasaran_kind: str | None
+    satuan: str | None
+    kind: str
+    direction: str
+    aggregation: str
+    external_source: str | None
+    owner: str
+    target_set: str | None
+    target: str | None
+    tw1: str | None
+    tw2: str | None
+    tw3: str | None
+    tw4: str | None
+    value: str | None
+    value_percent: Decimal | None  # a ratio's value in percent
+    capaian: Decimal | None
+    predikat: str | None
+    category: str | None
+    status: str
+    pending: bool
+    source_period: str | None
+    note: str | None
+    return_note: str | None
+    efisiensi: Decimal | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {f.name: _json(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class SasaranGroup:
+    """A Sasaran (or Kinerja Lainnya) with the average capaian of its measured indicators."""
+
+    code: str | None
+    name: str | None
+    kind: str | None
+    indicators: int
+    average_capaian: Decimal | None
+    predikat: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {f.name: _json(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class KertasKerja:
+    """The Kertas Kerja Pengukuran of a unit and triwulan."""
+
+    unit: str
+    unit_name: str
+    period: Period
+    instance_id: int | None
+    target_set: str | None
+    policy: str
+    penyerapan_anggaran: Decimal | None
+    rows: tuple[KertasKerjaRow, ...]
+    sasaran: tuple[SasaranGroup, ...]
+    average_capaian: Decimal | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The rekap as the API, the CLI (`sakip rekap --json`) and the pages have always had it."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = [item.as_json() for item in value] if isinstance(value, tuple) else _json(value)
+        return out
+
+
+def compute_kertas_kerja(loaded: LoadedRekap) -> KertasKerja:
+    """Per indicator: target set and target, TW I-IV, value s.d. the triwulan, capaian, predikat,
+    category, efisiensi; per Sasaran and overall the average capaian. No database."""
+    quarter = loaded.period.quarter
+    if quarter is None:
+        raise ValueError(f"a Kertas Kerja is per triwulan, not for the year {loaded.period}")
+    rows: list[KertasKerjaRow] = []
+    penyerapan: Decimal | None = None
+    for item in loaded.indicators:
+        quarters = {q: v for q, v in item.quarters.items() if q <= quarter}
+        measured = measure_rows(item.rule, quarters, quarter, loaded.policy, item.annual, item.plan)
+        entered: list[str | None] = []
+        for q in (1, 2, 3, 4):
+            if q in quarters:
+                entered.append(quarters[q].display())
+            else:
+                entered.append(WAITING if q <= quarter and q in item.waiting else None)
+        value_percent = None
+        if measured.value is not None and measured.value.grade is None:
+            value_percent = quantize(measured.value.percent())
+            if item.penyerapan:
+                penyerapan = value_percent
+        top, row = item.sasaran, item.current
+        rows.append(
+            KertasKerjaRow(
+                code=item.code,
+                name=item.name,
+                sasaran_code=top.code if top else None,
+                sasaran=top.name if top else None,
+                sasaran_kind=top.kind if top else None,
+                satuan=item.satuan,
+                kind=item.rule.kind,
+                direction=item.rule.direction,
+                aggregation=item.rule.aggregation,
+                external_source=item.external_source,
+                owner=item.owner,
+                target_set=measured.used.set_label if measured.used else None,
+                target=measured.target,
+                tw1=entered[0],
+                tw2=entered[1],
+                tw3=entered[2],
+                tw4=entered[3],
+                value=measured.value.display() if measured.value is not None else None,
+                value_percent=value_percent if item.rule.kind == "ratio" else None,
+                capaian=measured.capaian,
+                predikat=predikat(measured.capaian) if measured.capaian is not None else None,
+                category=category(item.rule, measured.value) if measured.value is not None else None,
+                status=row.status if row is not None else BELUM,
+                pending=bool(row is not None and row.pending),
+                source_period=row.source_period if row is not None else None,
+                note=row.note if row is not None else None,
+                return_note=row.return_note if row is not None else None,
+                efisiensi=None,
+            )
+        )
+    if penyerapan is not None:
+        absorbed = penyerapan
+        rows = [r if r.capaian is None else replace(r, efisiensi=efisiensi(r.capaian, absorbed)) for r in rows]
+    groups: dict[str, tuple[KertasKerjaRow, list[KertasKerjaRow]]] = {}
+    for r in rows:
+        groups.setdefault(r.sasaran_code or "-", (r, []))[1].append(r)
+    sasaran = []
+    for first, members in groups.values():
+        measured_values = [r.capaian for r in members if r.capaian is not None]
+        avg = average(measured_values) if measured_values else None
+        sasaran.append(
+            SasaranGroup(
+                first.sasaran_code,
+                first.sasaran,
+                first.sasaran_kind,
+                len(members),
+                avg,
+                predikat(avg) if avg is not None else None,
+            )  # fmt: skip
+        )
+    all_capaian = [r.capaian for r in rows if r.capaian is not None]
+    return KertasKerja(
+        unit=loaded.unit,
+        unit_name=loaded.unit_name,
+        period=loaded.period,
+        instance_id=loaded.instance_id,
+        target_set=loaded.target_set,
+        policy=loaded.policy.name,
+        penyerapan_anggaran=penyerapan,
+        rows=tuple(rows),
+        sasaran=tuple(sasaran),
+        average_capaian=average(all_capaian) if all_capaian else None,
+    )
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_rekap(s: Session, unit: Unit, period: str, instance: Instance | None = None) -> LoadedRekap:
+    """Everything UNIT's Kertas Kerja for PERIOD (a triwulan) is computed from; IndicatorError for
+    another period, NotFound when the unit has no indicators that year.
+
+    INSTANCE (default: the unit's cycle of the period that has a target set, else the first) gives
+    the base target set, and, once finished, the Rencana Aksi as it was at its end.
+    """
     year, quarter = parse_period(period)
     indicators = unit_indicators(s, unit.id, year)
     if not indicators:
-        raise NotFound(f"no indicators for {unit.code} in {year}; import them first")
+        raise NotFound(
+            f"no indicators for {unit.code} in {year}; import them first",
+            code="rekap.no_indicators",
+            unit=unit.code,
+            year=year,
+        )
     if instance is None:
         instance = s.scalar(
             select(Instance)
@@ -60,98 +323,62 @@ def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None =
     )
     if base is None:
         base = default_target_set(s, unit.id, year)
-    policy = policy_for(s, unit)
     nodes = {n.id: n for n in s.scalars(select(PlanNode).where(PlanNode.unit_id == unit.id, PlanNode.year == year))}
     current = {
         r.indicator_id: r
         for r in s.scalars(select(Realisasi).where(Realisasi.unit_id == unit.id, Realisasi.period == period))
     }
-    out_rows: list[dict[str, Any]] = []
-    penyerapan: Decimal | None = None
+    to_date = [str(p) for p in Period(year, quarter).to_date()]
+    loaded = []
     for indicator in indicators:
-        quarters = quarters_of(s, indicator, year, quarter)
-        measured = measure_upto(s, indicator, base, quarters, quarter, policy, as_of)
-        rule = rule_of(indicator)
-        top = _top(nodes, indicator.node_id)
-        row = current.get(indicator.id)
-        entered = {f"tw{q}": (_value_json(quarters.get(q)) if q in quarters else None) for q in (1, 2, 3, 4)}
-        for q in range(1, quarter + 1):
-            if entered[f"tw{q}"] is None:
-                pending = s.scalar(
-                    select(Realisasi.pending).where(
-                        Realisasi.indicator_id == indicator.id, Realisasi.period == f"{year}-TW{q}"
-                    )
-                )
-                if pending:
-                    entered[f"tw{q}"] = "menunggu"
-        value_percent = None
-        if measured.value is not None and measured.value.grade is None:
-            value_percent = quantize(measured.value.percent())
-            if indicator.penyerapan:
-                penyerapan = value_percent
-        out_rows.append(
-            {
-                "code": indicator.code,
-                "name": indicator.name,
-                "sasaran_code": top.code if top else None,
-                "sasaran": top.name if top else None,
-                "sasaran_kind": top.kind if top else None,
-                "satuan": indicator.satuan,
-                "kind": indicator.kind,
-                "direction": indicator.direction,
-                "aggregation": indicator.aggregation,
-                "external_source": indicator.external_source,
-                "owner": owner_label(s, indicator),
-                "target_set": set_label(measured.target_set),
-                "target": measured.target,
-                **entered,
-                "value": _value_json(measured.value),
-                "value_percent": _dec(value_percent) if indicator.kind == "ratio" else None,
-                "capaian": _dec(measured.capaian),
-                "predikat": predikat(measured.capaian) if measured.capaian is not None else None,
-                "category": category(rule, measured.value) if measured.value is not None else None,
-                "status": row.status if row is not None else BELUM,
-                "pending": bool(row is not None and row.pending),
-                "source_period": row.source_period if row is not None else None,
-                "note": row.note if row is not None else None,
-                "return_note": row.return_note if row is not None else None,
-                "efisiensi": None,
-            }
-        )
-    if penyerapan is not None:
-        for item in out_rows:
-            if item["capaian"] is not None:
-                item["efisiensi"] = str(efisiensi(Decimal(item["capaian"]), penyerapan))
-    sasaran: dict[str, dict[str, Any]] = {}
-    for item in out_rows:
-        key = item["sasaran_code"] or "-"
-        group = sasaran.setdefault(
-            key, {"code": item["sasaran_code"], "name": item["sasaran"], "kind": item["sasaran_kind"],
-                  "indicators": 0, "measured": []}
-        )  # fmt: skip
-        group["indicators"] += 1
-        if item["capaian"] is not None:
-            group["measured"].append(Decimal(item["capaian"]))
-    groups = []
-    for group in sasaran.values():
-        measured_values = group.pop("measured")
-        avg = average(measured_values) if measured_values else None
-        group["average_capaian"] = _dec(avg)
-        group["predikat"] = predikat(avg) if avg is not None else None
-        groups.append(group)
-    all_capaian = [Decimal(r["capaian"]) for r in out_rows if r["capaian"] is not None]
-    return {
-        "unit": unit.code,
-        "unit_name": unit.name,
-        "period": period,
-        "instance_id": instance.id if instance is not None else None,
-        "target_set": set_label(base),
-        "policy": policy.name,
-        "penyerapan_anggaran": _dec(penyerapan),
-        "rows": out_rows,
-        "sasaran": groups,
-        "average_capaian": _dec(average(all_capaian)) if all_capaian else None,
-    }
+        loaded.append(_load_indicator(s, indicator, base, as_of, nodes, to_date, current.get(indicator.id)))
+    return LoadedRekap(
+        unit.code, unit.name, Period(year, quarter), instance.id if instance is not None else None,
+        set_label(base), policy_for(s, unit), tuple(loaded),
+    )  # fmt: skip
+
+
+def _load_indicator(
+    s: Session,
+    indicator: Indicator,
+    base: TargetSet | None,
+    as_of: datetime | None,
+    nodes: dict[int, PlanNode],
+    to_date: list[str],
+    row: Realisasi | None,
+) -> LoadedIndicator:
+    quarters: dict[int, Value] = {}
+    waiting: set[int] = set()
+    for entered in s.scalars(
+        select(Realisasi).where(Realisasi.indicator_id == indicator.id, Realisasi.period.in_(to_date))
+    ):
+        quarter = Period.triwulan(entered.period).triwulan_no
+        value = value_of(entered)
+        if value is not None:
+            quarters[quarter] = value
+        elif entered.pending:
+            waiting.add(quarter)
+    annual, plan = target_rows(s, indicator, base, as_of)
+    top = _top(nodes, indicator.node_id)
+    return LoadedIndicator(
+        code=indicator.code,
+        name=indicator.name,
+        rule=rule_of(indicator),
+        satuan=indicator.satuan,
+        external_source=indicator.external_source,
+        penyerapan=bool(indicator.penyerapan),
+        owner=owner_label(s, indicator),
+        sasaran=Sasaran(top.code, top.name, top.kind) if top is not None else None,
+        quarters=quarters,
+        waiting=frozenset(waiting),
+        annual=TargetRow.of(*annual) if annual is not None else None,
+        plan=TargetRow.of(*plan) if plan is not None else None,
+        current=(
+            CurrentRow(row.status, bool(row.pending), row.source_period, row.note, row.return_note)
+            if row is not None
+            else None
+        ),
+    )
 
 
 def _top(nodes: dict[int, PlanNode], node_id: int) -> PlanNode | None:
@@ -166,39 +393,117 @@ def _top(nodes: dict[int, PlanNode], node_id: int) -> PlanNode | None:
     return nodes.get(node_id)
 
 
+def kertas_kerja(s: Session, unit: Unit, period: str, instance: Instance | None = None) -> KertasKerja:
+    """UNIT's Kertas Kerja for PERIOD: loaded in S, then computed."""
+    return compute_kertas_kerja(load_rekap(s, unit, period, instance))
+
+
+def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None = None) -> dict[str, Any]:
+    """Per indicator: target set and target, TW I-IV, value s.d. the triwulan, capaian, predikat, category
+    (the Kertas Kerja as JSON)."""
+    return kertas_kerja(s, unit, period, instance).as_json()
+
+
+# --- the document content that is reviewed and signed ------------------------------------
+
 WORKFLOW_FIELDS = frozenset({"status", "return_note"})
+#: The format new content is written in: 2 carries `"format": 2`; 1 (before the number) is the same without it.
+CONTENT_FORMAT = 2
+CONTENT_FORMATS = (1, 2)
 
 
-def document_content(s: Session, instance: Instance, sop_nama: str) -> str:
+@dataclass(frozen=True)
+class DocumentContent:
+    """What an instance's report holds: the cycle's identity, and the Kertas Kerja of a triwulan cycle
+    of a unit with indicators."""
+
+    sop: str
+    sop_version: int
+    nama: str
+    unit: str
+    unit_name: str
+    period: str
+    instance_id: int
+    rekap: KertasKerja | None
+
+    def as_json(self, format: int = CONTENT_FORMAT) -> dict[str, Any]:
+        """The content in FORMAT (1: as before the format number; 2: the same with `"format": 2`)."""
+        if format not in CONTENT_FORMATS:
+            raise ValueError(f"unknown document content format {format}")
+        data: dict[str, Any] = {
+            "sop": self.sop,
+            "sop_version": self.sop_version,
+            "nama": self.nama,
+            "unit": self.unit,
+            "unit_name": self.unit_name,
+            "period": self.period,
+            "instance_id": self.instance_id,
+            "rekap": None,
+        }
+        if self.rekap is not None:
+            rekap = self.rekap.as_json()
+            # The report's data only: a row's review status and return note are the workflow's, and
+            # they move on after a paraf (rows are accepted at the end), which must not alter what was signed.
+            rekap["rows"] = [{k: v for k, v in row.items() if k not in WORKFLOW_FIELDS} for row in rekap["rows"]]
+            data["rekap"] = rekap
+        if format >= 2:
+            data["format"] = format
+        return data
+
+    def text(self, format: int = CONTENT_FORMAT) -> str:
+        """The canonical text: keys sorted, no whitespace, so equal content has an equal SHA-256."""
+        return json.dumps(self.as_json(format), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_document(s: Session, instance: Instance, sop_nama: str) -> DocumentContent:
+    """The instance's report as it stands (the Kertas Kerja only for a triwulan of a unit with indicators)."""
+    unit = s.get(Unit, instance.unit_id)
+    if unit is None:
+        raise NotFound(f"unknown unit {instance.unit_id}", code="unit.unknown_id", unit=instance.unit_id)
+    try:
+        rekap: KertasKerja | None = kertas_kerja(s, unit, instance.period, instance)
+    except (ValueError, NotFound):
+        rekap = None
+    return DocumentContent(
+        instance.sop_key, instance.sop_version, sop_nama, unit.code, unit.name, instance.period, instance.id, rekap
+    )
+
+
+def content_format(content: str) -> int:
+    """The format number of stored content: 1 when it has none (content made before the number existed)."""
+    found = json.loads(content).get("format", 1)
+    return found if isinstance(found, int) and not isinstance(found, bool) else 1
+
+
+def instance_format(s: Session, instance: Instance) -> int:
+    """The format of the instance's document: that of its first snapshot or signature, else CONTENT_FORMAT.
+
+    One document keeps one format, so every version and signature of it compares like with like."""
+    for model in (DocumentVersion, Signature):
+        first = s.scalar(select(model.content).where(model.instance_id == instance.id).order_by(model.id).limit(1))
+        if first is not None:
+            return content_format(first)
+    return CONTENT_FORMAT
+
+
+def document_content(s: Session, instance: Instance, sop_nama: str, format: int | None = None) -> str:
     """The canonical text of the instance's report as it stands: what is reviewed, versioned and signed.
 
     For a triwulan cycle of a unit with indicators it holds the Kertas Kerja; otherwise the
-    cycle's identity only. Keys are sorted and there is no whitespace, so equal content has an
-    equal SHA-256.
+    cycle's identity only. FORMAT defaults to the document's own (`instance_format`): a report
+    first snapshotted or signed before the format number existed goes on in format 1, so its
+    signatures still match while its data is unchanged; a new one is written in CONTENT_FORMAT.
     """
-    unit = s.get(Unit, instance.unit_id)
-    assert unit is not None
-    data: dict[str, Any] = {
-        "sop": instance.sop_key,
-        "sop_version": instance.sop_version,
-        "nama": sop_nama,
-        "unit": unit.code,
-        "unit_name": unit.name,
-        "period": instance.period,
-        "instance_id": instance.id,
-        "rekap": None,
-    }
-    try:
-        parse_period(instance.period)
-        rekap = build_rekap(s, unit, instance.period, instance)
-    except (ValueError, NotFound):
-        rekap = None
-    if rekap is not None:
-        # The report's data only: a row's review status and return note are the workflow's, and
-        # they move on after a paraf (rows are accepted at the end), which must not alter what was signed.
-        rekap["rows"] = [{k: v for k, v in row.items() if k not in WORKFLOW_FIELDS} for row in rekap["rows"]]
-        data["rekap"] = rekap
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    chosen = format if format is not None else instance_format(s, instance)
+    return load_document(s, instance, sop_nama).text(chosen)
+
+
+def signature_holds(s: Session, instance: Instance, sop_nama: str, content: str, sha256: str) -> bool:
+    """Whether stored CONTENT with its SHA256 (a signature's, a version's) is still what the instance's
+    report holds now: the text matches its hash, and the report read now in that content's format is it."""
+    if sha256_text(content) != sha256:
+        return False
+    return sha256_text(load_document(s, instance, sop_nama).text(content_format(content))) == sha256
 
 
 def sha256_text(content: str) -> str:

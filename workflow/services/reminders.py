@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from workflow.adapters import repository
 from workflow.adapters.db import Database, insert_once
 from workflow.adapters.mailer import DeliveryReport, SmtpSettings, deliver_mail
 from workflow.adapters.models import (
@@ -42,16 +43,15 @@ from workflow.adapters.models import (
 from workflow.domain.calendar import WorkCalendar
 from workflow.domain.localtime import tanggal, waktu_lokal
 from workflow.domain.roles import position_key
+from workflow.domain.rules import OPEN, superior_of
 from workflow.errors import Conflict, InvalidInput, NotFound
-from workflow.services.engine import OPEN, WorkflowService
+from workflow.services.engine import WorkflowService
 from workflow.services.measurement import missing_for_task
 from workflow.services.org import Holder, holders, holders_of
 from workflow.services.schedule import DEFAULT_LEADS, DEFAULT_MAX_LATENESS
 from workflow.sop.spec import FINISHED_STATE, StepKind
 
 log = logging.getLogger(__name__)
-
-SUPERIOR = {"camat": None, "sekcam": "camat"}  # everyone else answers to the sekcam
 
 
 @dataclass
@@ -333,8 +333,7 @@ class ReminderEngine:
                 select(Cycle).where(Cycle.opens_at <= now, Cycle.deadline_at > now).order_by(Cycle.id)
             ).all()
             for cycle in cycles:
-                kabupaten = s.get(Unit, cycle.kabupaten_id)
-                assert kabupaten is not None
+                kabupaten = repository.row(s, Unit, cycle.kabupaten_id)
                 leads, lateness = self._settings(s, kabupaten)
                 # The reminder times (H-7, H-3, H-1 …) fall on each unit's own working days. Only
                 # the units where one has come are read task by task.
@@ -430,7 +429,7 @@ class ReminderEngine:
                 )
             pairs = {(task.unit_id, task.role) for task, _, _ in rows}
             for task, _, _ in rows:
-                if (superior := SUPERIOR.get(task.role, "sekcam")) is not None:
+                if (superior := superior_of(task.role)) is not None:
                     pairs.add((task.unit_id, superior))
             self._prefetch_holders(s, pairs, now)
             for task, instance, unit in rows:
@@ -441,7 +440,7 @@ class ReminderEngine:
                 step = spec.step(task.step_id)
                 done = sent
                 owners = self._owners(s, task, now)
-                superior_role = SUPERIOR.get(task.role, "sekcam")
+                superior_role = superior_of(task.role)
                 superiors = self._role_holders(s, unit.id, superior_role, now) if superior_role else []
                 recipients = {h.person_id: "owner" for h in owners}
                 for h in superiors:
@@ -515,8 +514,7 @@ class ReminderEngine:
             for reminder in pending:
                 by_person[reminder.person_id].append(reminder)
             for person_id, items in by_person.items():
-                person = s.get(Person, person_id)
-                assert person is not None
+                person = repository.row(s, Person, person_id)
                 unit = s.get(Unit, items[0].payload.get("unit_id", 0))
                 if unit is not None:
                     calendar = self.service.calendars.for_unit(s, unit).calendar

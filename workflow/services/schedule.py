@@ -11,7 +11,6 @@ No seed states a statutory date (DOMAIN.md §5): the defaults below are configur
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from workflow.adapters.models import Cycle, Schedule, Unit
 from workflow.domain.calendar import WorkCalendar
+from workflow.domain.periods import Period, PeriodError
 from workflow.services.unit_calendars import UnitCalendars
 from workflow.sop.spec import SopRegistry
 from workflow.sop.yamlsource import LineDict, SourceError, SourceErrors, load_yaml
@@ -131,12 +131,12 @@ def _rule(
                 else:
                     errors.append(SourceError(file, value.line_of(field), f"{where}.{field}", "must be a date"))
                     dates.append(None)
-            pattern = r"\d{4}-TW[1-4]" if kind == "triwulan" else r"\d{4}"
-            if not re.fullmatch(pattern, str(period)):
+            try:
+                year = Period.parse(str(period), kind).year
+            except PeriodError:
                 example = "2026-TW1" if kind == "triwulan" else "2026"
                 errors.append(SourceError(file, raw_overrides.line_of(period), where, f"not a period like {example}"))
                 continue
-            year = int(str(period)[:4])
             for i, field in enumerate(("opens", "deadline")):
                 found = dates[i]
                 if found is not None and found.year not in (year, year + 1):
@@ -212,7 +212,7 @@ def parse_schedule_file(path: Path, registry: SopRegistry) -> ScheduleFile:
                     "tahunan", 1, 30)  # fmt: skip
     for rule in (triwulan, tahunan):
         for period in rule.overrides if rule else {}:
-            if int(period[:4]) not in years:
+            if Period.parse(period).year not in years:
                 errors.append(
                     SourceError(file, data.line_of("years"), "years", f"override {period} is for a year not listed")
                 )
@@ -241,7 +241,7 @@ def plan_cycles(schedule: ScheduleFile, calendar: WorkCalendar) -> list[PlannedC
         rule = schedule.triwulan
         if rule is not None:
             for tw, end in quarter_ends.items():
-                period = f"{year}-TW{tw}"
+                period = str(Period(year, tw))
                 quarter_end = end.replace(year=year)
                 opens, deadline = rule.overrides.get(period, (None, None))
                 opens = opens or calendar.next_working_day(quarter_end, rule.opens_working_day)
@@ -250,7 +250,7 @@ def plan_cycles(schedule: ScheduleFile, calendar: WorkCalendar) -> list[PlannedC
                     planned.append(PlannedCycle(sop, period, _opening(calendar, opens), _closing(calendar, deadline)))
         rule = schedule.tahunan
         if rule is not None:
-            period = str(year)
+            period = str(Period(year))
             year_end = date(year, 12, 31)
             opens, deadline = rule.overrides.get(period, (None, None))
             opens = opens or calendar.next_working_day(year_end, rule.opens_working_day)

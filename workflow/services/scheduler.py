@@ -12,27 +12,29 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.mailer import SmtpSettings
+from workflow.config import DEFAULT_SCHEDULER_INTERVAL, Config
 from workflow.services.engine import WorkflowService
 from workflow.services.reminders import PassReport, ReminderEngine
+
+if TYPE_CHECKING:  # APScheduler is imported when a scheduler starts, not with the command line
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger(__name__)
 
 # pg_try_advisory_lock key: "SAKIP" in ASCII, one lock per database.
 LEADER_LOCK_KEY = 0x53414B4950
-DEFAULT_INTERVAL_SECONDS = 60
+DEFAULT_INTERVAL_SECONDS = DEFAULT_SCHEDULER_INTERVAL
 
 
 class LeaderLock:
@@ -144,6 +146,8 @@ class SchedulerRunner:
         )
 
     def run_forever(self, interval: int = DEFAULT_INTERVAL_SECONDS) -> None:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
         scheduler = BlockingScheduler(timezone="UTC")
         self._configure(scheduler, interval)
         try:
@@ -152,6 +156,8 @@ class SchedulerRunner:
             self.lock.release()
 
     def start_background(self, interval: int = DEFAULT_INTERVAL_SECONDS) -> BackgroundScheduler:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
         self._configure(scheduler, interval)
         scheduler.start()
@@ -159,5 +165,5 @@ class SchedulerRunner:
 
 
 def interval_from_env() -> int:
-    value: Any = os.environ.get("SAKIP_SCHEDULER_INTERVAL", DEFAULT_INTERVAL_SECONDS)
-    return max(5, int(value))
+    """SAKIP_SCHEDULER_INTERVAL seconds (at least 5; default 60)."""
+    return Config.from_env().scheduler_interval

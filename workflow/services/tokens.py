@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from workflow.adapters import repository
 from workflow.adapters.models import ApiToken, Person
 from workflow.errors import NotFound
 from workflow.services.engine import WorkflowService
@@ -22,7 +23,7 @@ def create_token(service: WorkflowService, username: str) -> str:
     """Issue a new API token for USERNAME and return it (it is shown once)."""
     token = "sakip_" + secrets.token_urlsafe(32)
     with service.db.unit_of_work() as uow:
-        person = service._person(uow.session, username)
+        person = repository.person(uow.session, username)
         uow.session.add(ApiToken(token_hash=token_hash(token), person_id=person.id, created_at=service.clock()))
         uow.commit()
     return token
@@ -31,7 +32,7 @@ def create_token(service: WorkflowService, username: str) -> str:
 def revoke_tokens(service: WorkflowService, username: str) -> int:
     """Revoke every API token of USERNAME; return how many were live."""
     with service.db.unit_of_work() as uow:
-        person = service._person(uow.session, username)
+        person = repository.person(uow.session, username)
         live = list(
             uow.session.scalars(select(ApiToken).where(ApiToken.person_id == person.id, ApiToken.revoked_at.is_(None)))
         )
@@ -44,7 +45,7 @@ def revoke_tokens(service: WorkflowService, username: str) -> int:
 def set_password(service: WorkflowService, username: str, password: str) -> None:
     """Set USERNAME's password; every web session they have ends."""
     with service.db.unit_of_work() as uow:
-        person = service._person(uow.session, username)
+        person = repository.person(uow.session, username)
         person.password_hash = generate_password_hash(password)
         end_sessions(uow.session, [person.id])
         uow.commit()
@@ -57,7 +58,7 @@ def deactivate(service: WorkflowService, username: str) -> None:
     refused while they are inactive.
     """
     with service.db.unit_of_work() as uow:
-        person = service._person(uow.session, username)
+        person = repository.person(uow.session, username)
         person.active = False
         end_sessions(uow.session, [person.id])
         uow.commit()
@@ -68,7 +69,7 @@ def activate(service: WorkflowService, username: str) -> None:
     with service.db.unit_of_work() as uow:
         person = uow.session.scalar(select(Person).where(Person.username == username))
         if person is None:
-            raise NotFound(f"unknown user {username!r}")
+            raise NotFound(f"unknown user {username!r}", code="user.unknown", user=username)
         person.active = True
         uow.commit()
 

@@ -35,6 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow.adapters import repository
 from workflow.adapters.db import Database
 from workflow.adapters.models import DataEvent, Indicator, Person, PlanNode, Realisasi, Target, TargetSet, Unit
 from workflow.domain.indicators import (
@@ -47,11 +48,12 @@ from workflow.domain.indicators import (
     target_from_number,
 )
 from workflow.domain.limits import NOTE_MAX, SHORT_MAX, too_long
+from workflow.domain.localtime import utcnow
 from workflow.domain.numbers import parse_number
 from workflow.domain.plaintext import control_problem
 from workflow.domain.roles import ROLES, ROLES_WITH_SEKSI, SEKSI
+from workflow.domain.rules import may_import
 from workflow.errors import InvalidInput, NotAllowed
-from workflow.services.engine import WorkflowService, utcnow
 from workflow.services.measurement import latest_set, rule_of
 from workflow.services.org import holdings
 
@@ -111,7 +113,13 @@ class ImportErrors(InvalidInput):
 
     def __init__(self, errors: list[str]):
         self.errors = errors
-        super().__init__(f"{len(errors)} baris bermasalah; tidak ada yang disimpan: " + " | ".join(errors[:5]))
+        shown = " | ".join(errors[:5])
+        super().__init__(
+            f"{len(errors)} baris bermasalah; tidak ada yang disimpan: {shown}",
+            code="import.rows",
+            count=len(errors),
+            shown=shown,
+        )
 
 
 @dataclass
@@ -179,16 +187,29 @@ def _read_sheets(path: Path) -> dict[str, _Sheet]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InvalidInput(f"file: {path.name} tidak dapat dibaca ({exc.strerror})") from None
+        raise InvalidInput(
+            f"file: {path.name} tidak dapat dibaca ({exc.strerror})",
+            code="file.unreadable",
+            file=path.name,
+            reason=exc.strerror,
+        ) from None
     if size > MAX_FILE_BYTES:
-        raise InvalidInput(f"file: {path.name} lebih dari {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise InvalidInput(
+            f"file: {path.name} lebih dari {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            code="file.too_large",
+            file=path.name,
+            mb=MAX_FILE_BYTES // (1024 * 1024),
+        )
     try:
         with path.open("rb") as handle:
             with zipfile.ZipFile(handle) as package:  # the sizes it declares; reading never goes past them
                 unpacked = sum(info.file_size for info in package.infolist())
             if unpacked > MAX_UNPACKED_BYTES:
                 raise InvalidInput(
-                    f"file: {path.name} lebih dari {MAX_UNPACKED_BYTES // (1024 * 1024)} MB setelah dibuka"
+                    f"file: {path.name} lebih dari {MAX_UNPACKED_BYTES // (1024 * 1024)} MB setelah dibuka",
+                    code="file.too_large_unpacked",
+                    file=path.name,
+                    mb=MAX_UNPACKED_BYTES // (1024 * 1024),
                 )
             handle.seek(0)
             book = load_workbook(handle, read_only=True, data_only=True)
@@ -200,7 +221,12 @@ def _read_sheets(path: Path) -> dict[str, _Sheet]:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged package fails deep inside zipfile, XML parsers or openpyxl
         reason = " ".join(str(exc).split())[:100] or type(exc).__name__
-        raise InvalidInput(f"file: {path.name} bukan berkas XLSX yang dapat dibaca ({reason})") from None
+        raise InvalidInput(
+            f"file: {path.name} bukan berkas XLSX yang dapat dibaca ({reason})",
+            code="file.not_xlsx",
+            file=path.name,
+            reason=reason,
+        ) from None
 
 
 def _sheets_of(book: Workbook) -> dict[str, _Sheet]:
@@ -211,7 +237,12 @@ def _sheets_of(book: Workbook) -> dict[str, _Sheet]:
         data: list[tuple[int, list[str | Decimal | None]]] = []
         for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
             if number > MAX_SCANNED_ROWS:
-                raise InvalidInput(f"{ws.title}: lebih dari {MAX_SCANNED_ROWS} baris (termasuk baris kosong)")
+                raise InvalidInput(
+                    f"{ws.title}: lebih dari {MAX_SCANNED_ROWS} baris (termasuk baris kosong)",
+                    code="sheet.too_many_scanned",
+                    sheet=ws.title,
+                    rows=MAX_SCANNED_ROWS,
+                )
             values = [_cell(c) for c in cells]
             if not header_row:
                 if any(isinstance(v, str) and _norm(v) == "kode" for v in values):
@@ -222,7 +253,12 @@ def _sheets_of(book: Workbook) -> dict[str, _Sheet]:
                 continue
             data.append((number, values))
             if len(data) > MAX_ROWS:
-                raise InvalidInput(f"{ws.title}: lebih dari {MAX_ROWS} baris")
+                raise InvalidInput(
+                    f"{ws.title}: lebih dari {MAX_ROWS} baris",
+                    code="sheet.too_many_rows",
+                    sheet=ws.title,
+                    rows=MAX_ROWS,
+                )
         if header_line:
             sheets[_norm(ws.title)] = _Sheet(ws.title, {h: i for i, h in enumerate(header_row) if h}, data)
     return sheets
@@ -299,21 +335,28 @@ def import_workbook(
 ) -> ImportReport:
     """Read PATH and write it for UNIT_CODE and YEAR in one transaction; ImportErrors if any row is bad."""
     if not 2000 <= year <= 2100:
-        raise InvalidInput(f"year: {year} di luar rentang 2000-2100")
+        raise InvalidInput(f"year: {year} di luar rentang 2000-2100", code="import.year_out_of_range", year=year)
     sheets = _read_sheets(path)
     known = set(TARGET_SHEETS) | {"pohon kinerja", "indikator"}
     if not sheets.keys() & known:
         raise InvalidInput(
             f"file: {path.name} tidak memuat sheet Pohon Kinerja, Indikator, PK, PK Perubahan, "
-            "Renstra atau Rencana Aksi"
+            "Renstra atau Rencana Aksi",
+            code="file.no_known_sheet",
+            file=path.name,
         )
     now = clock()
     with db.unit_of_work() as uow:
         s = uow.session
-        person = WorkflowService._person(s, username)
-        unit = WorkflowService._unit(s, unit_code)
-        if not person.is_admin and not _may_import(s, person, unit, now):
-            raise NotAllowed(f"user {username!r} may not import data for {unit_code}")
+        person = repository.person(s, username)
+        unit = repository.unit(s, unit_code)
+        if not may_import(holdings(s, person.id, now), unit.id, person.is_admin):
+            raise NotAllowed(
+                f"user {username!r} may not import data for {unit_code}",
+                code="import.not_allowed",
+                user=username,
+                unit=unit_code,
+            )
         report = ImportReport(unit=unit.code, year=year)
         errors: list[str] = []
         for title in sheets.keys() - known:
@@ -371,12 +414,6 @@ def import_workbook(
         )  # fmt: skip
         uow.commit()
         return report
-
-
-def _may_import(s: Session, person: Person, unit: Unit, now: datetime) -> bool:
-    return any(
-        h.unit_id == unit.id and h.role in ("tim_sakip", "kasubag_ppk", "sekcam") for h in holdings(s, person.id, now)
-    )
 
 
 def _rule_of(indicator: Indicator) -> IndicatorRule:

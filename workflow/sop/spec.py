@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.domain.limits import STEP_TEXT_MAX, too_long
+from workflow.domain.periods import TRIWULAN, Period, PeriodError
 from workflow.domain.plaintext import control_problem, shown
 from workflow.domain.roles import ROLES
 from workflow.domain.waktu import Waktu, parse_waktu
@@ -131,10 +132,12 @@ class SopSpec:
 
     def check_period(self, period: str) -> None:
         """Raise ValueError unless PERIOD has the form this SOP runs on."""
-        if self.periode == "triwulan" and not re.fullmatch(r"[0-9]{4}-TW[1-4]", period):
-            raise ValueError(f"{self.key} runs per triwulan: expected a period like 2024-TW1")
-        if self.periode == "tahunan" and not re.fullmatch(r"[0-9]{4}", period):
-            raise ValueError(f"{self.key} runs per year: expected a period like 2024")
+        try:
+            Period.parse(period, self.periode)
+        except PeriodError:
+            if self.periode == TRIWULAN:
+                raise ValueError(f"{self.key} runs per triwulan: expected a period like 2024-TW1") from None
+            raise ValueError(f"{self.key} runs per year: expected a period like 2024") from None
 
 
 # --- validation -------------------------------------------------------------------------
