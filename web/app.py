@@ -28,9 +28,9 @@ from web import access
 from web.auth import login_manager
 from workflow.bootstrap import Runtime, build
 from workflow.config import INSTANCE_DIR, Config
+from workflow.services import accounts
 from workflow.services.engine import WorkflowService
 from workflow.services.icalfeed import feed
-from workflow.services.org import holdings, unit_parents
 
 csrf = CSRFProtect()
 
@@ -186,14 +186,12 @@ def load_roles(service: WorkflowService, person_id: int | None = None) -> None:
     acting = bool(session.get("acting", False)) if person_id is None else True
     units: dict[int, set[str]] = {}
     has_plt = False
-    with service.db.unit_of_work(readonly=True) as uow:
-        s = uow.session
-        for h in holdings(s, pid, service.clock()):
-            has_plt = has_plt or h.acting
-            if h.acting and not acting:
-                continue
-            units.setdefault(h.unit_id, set()).add(h.role)
-        parents = unit_parents(s)
+    held, parents = accounts.positions_now(service, pid)
+    for h in held:
+        has_plt = has_plt or h.acting
+        if h.acting and not acting:
+            continue
+        units.setdefault(h.unit_id, set()).add(h.role)
 
     def chain(unit_id: int) -> list[int]:
         out: list[int] = []

@@ -11,6 +11,7 @@ from flask import Flask, session
 
 from workflow.domain.limits import NOTE_MAX
 from workflow.domain.localtime import waktu_lokal
+from workflow.domain.periods import Period, PeriodError
 
 
 def _locale() -> str:
@@ -44,8 +45,17 @@ def due_class(value: datetime | None, now: datetime) -> str:
     return ""
 
 
+def is_triwulan(period: object) -> bool:
+    """`{% if instance.period is triwulan %}`: a triwulan period (`2024-TW3`), not a year."""
+    try:
+        return isinstance(period, str) and Period.parse(period).is_triwulan
+    except PeriodError:
+        return False
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = tanggal
+    app.jinja_env.tests["triwulan"] = is_triwulan
     app.jinja_env.filters["angka"] = angka
     app.jinja_env.globals["due_class"] = due_class
     app.jinja_env.globals["NOTE_MAX"] = NOTE_MAX

@@ -275,10 +275,13 @@ def localise(error: WorkflowError | IndicatorError | str) -> str:
     """ERROR in the user's language (Indonesian unless they chose English), translated by its code.
 
     A plain string is a message that is not an engine error: it is shown as it is. So is an error
-    whose code has no entry in `ERRORS`.
+    whose code has no entry in `ERRORS`, and every error for a user who chose English (its English
+    text is the contract's, which the catalogue's English entry repeats).
     """
     if isinstance(error, str):
         return error
+    if _english():  # the contract text itself, exactly as the CLI and the API say it
+        return str(error)
     msgid = ERRORS.get(error.code)
     if msgid is None:
         return str(error)

@@ -26,11 +26,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from web.access import MONITORING_ROLES, guard, may_use, rule
+from web.filters import is_triwulan
 from web.messages import action_word, localise
 from workflow.domain.indicators import IndicatorError, parse_period
 from workflow.domain.limits import NOTE_MAX, SHORT_MAX
 from workflow.domain.periods import Period, PeriodError
-from workflow.domain.rules import FOLLOWERS, OPEN, ROLE_KEYS
+from workflow.domain.rules import FOLLOWERS, OPEN, REASSIGNERS, ROLE_KEYS, TRACKERS
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.services import instances
 from workflow.services.dashboards import dashboard_data, overview_data
@@ -118,17 +119,21 @@ def _links(held: list[dict[str, Any]], monitored: list[dict[str, Any]]) -> list[
     )
     seen = set()
     for m in monitored:
-        key = (m["unit"], m["period"][:4])
-        if key not in seen and m["period"][:4].isdigit():
+        try:
+            year = Period.parse(m["period"]).year
+        except PeriodError:
+            continue
+        key = (m["unit"], year)
+        if key not in seen:
             seen.add(key)
-            links.append((_("Dasbor capaian") + f" {m['unit']} {key[1]}",
-                          url_for("main.dashboard", unit_code=m["unit"], year=int(key[1]))))  # fmt: skip
+            links.append((_("Dasbor capaian") + f" {m['unit']} {year}",
+                          url_for("main.dashboard", unit_code=m["unit"], year=year)))  # fmt: skip
     return links
 
 
 def _monitored_instances() -> list[dict[str, Any]]:
     """The running instances of units where the user is Tim SAKIP, sekcam or Camat (for the tracker link)."""
-    units = [u for u, roles in g.sakip_units.items() if roles & {"tim_sakip", "sekcam", "camat", "kasubag_ppk"}]
+    units = [u for u, roles in g.sakip_units.items() if roles & TRACKERS]
     if not units:
         return []
     return instances.recent_instances(_service(), units, limit=10)
@@ -178,7 +183,7 @@ def task(task_id: int) -> Any:
     view, unit = instances.task_page_view(service, t, instance)
     context: dict[str, Any] = {"t": view, "instance": instance, "spec": spec, "step": step, "unit": unit}
     entry = entry_step(spec)
-    if entry is not None and step.id == entry.id and t.status == OPEN and _is_triwulan(instance.period):
+    if entry is not None and step.id == entry.id and t.status == OPEN and is_triwulan(instance.period):
         context["form"] = _perf().entry_form(task_id)
         return render_template("main/entry.html", **context)
     if step.kind is StepKind.REVIEW:
@@ -189,13 +194,6 @@ def task(task_id: int) -> Any:
         context.update(content=content, sha256=sha256_text(content), rekap=_perf().rekap_for_instance(instance.id))
         return render_template("main/sign.html", **context)
     return render_template("main/task.html", **context)
-
-
-def _is_triwulan(period: str) -> bool:
-    try:
-        return Period.parse(period).is_triwulan
-    except PeriodError:
-        return False
 
 
 def _review_context(instance: Any, spec: Any) -> dict[str, Any]:
@@ -209,7 +207,7 @@ def _unit_code(unit_id: int) -> str:
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
-@rule("camat", "sekcam", "admin")
+@rule(*REASSIGNERS, "admin")
 def reassign(task_id: int) -> Any:
     """Give a departed ASN's open task to someone who holds its role (see WorkflowService.reassign)."""
     t, instance, _spec, _step = _task_context(task_id)
@@ -324,7 +322,7 @@ def instance(instance_id: int) -> Any:
     # Tasks given to one person who can no longer act on them (they left the role): the unit's
     # leaders may give them to someone who holds it.
     stuck = service.stuck_tasks(instance_id)
-    may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & {"camat", "sekcam"})
+    may_reassign = current_user.is_admin or bool(g.sakip_units.get(found.unit_id, set()) & REASSIGNERS)
     may_monitor = current_user.is_admin or may_use(
         g.sakip_units, g.sakip_chain(found.unit_id), MONITOR_ROLES, above=True
     )  # the tracker and the Kertas Kerja (their own rule)

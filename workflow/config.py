@@ -1,8 +1,9 @@
 """Configuration from the environment, with an embedded default that needs no setup.
 
 This is the one module that reads the `SAKIP_*` variables. `Config.from_env()` reads all of them
-into typed fields (with the defaults below) and refuses a bad value with the message the setting's
-own reader always gave; the adapters and the web take their settings from a `Config`.
+(with the defaults below); a setting that can be malformed is parsed where it is used and refuses a
+bad value with the message the setting's own reader always gave. The adapters and the web take
+their settings from a `Config`.
 """
 
 from __future__ import annotations
@@ -63,43 +64,65 @@ class SmtpConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting. The ones that cannot be malformed are fields; the ones that can (numbers, the
+    SMTP mode) are parsed from `raw` when first used, so a command never fails on a setting it does
+    not use (a bad SAKIP_SMTP_TLS stops the mail, not `sakip tasks`), with the setting's message."""
+
     database_url: str
     sop_dir: Path
     upload_dir: Path = DEFAULT_UPLOAD_DIR
-    upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES
     secret_key: str | None = None  # None: the web keeps a random key in instance/secret_key
     secure_cookies: bool = False
-    proxy_fix: int = 0  # trusted reverse proxies in front of the web app
-    scheduler_interval: int = DEFAULT_SCHEDULER_INTERVAL
-    smtp: SmtpConfig | None = None
     template_dir: Path = INSTANCE_DIR / "templates"
-    template_memory_mb: int = DEFAULT_TEMPLATE_MEMORY_MB
-    template_cpu_seconds: int = DEFAULT_TEMPLATE_CPU_SECONDS
+    #: The SAKIP_* variables as read (name, value), for the settings parsed where they are used.
+    raw: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, database_url: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
         """Read every SAKIP_* variable of ENVIRON (default: the process environment).
 
-        An explicit DATABASE_URL wins over the environment. A bad value raises ValueError.
+        An explicit DATABASE_URL wins over the environment. A bad value raises ValueError when
+        the setting is used (`upload_max_bytes`, `proxy_fix`, `scheduler_interval`, `smtp`,
+        `template_memory_mb`, `template_cpu_seconds`).
         """
         env = os.environ if environ is None else environ
-        memory_mb, cpu_seconds = template_limits(env)
         return cls(
             database_url=database_url or env.get("SAKIP_DATABASE_URL") or DEFAULT_DATABASE_URL,
             sop_dir=Path(env.get("SAKIP_SOP_DIR") or DEFAULT_SOP_DIR),
             upload_dir=Path(env.get("SAKIP_UPLOAD_DIR") or DEFAULT_UPLOAD_DIR),
-            upload_max_bytes=_upload_max_bytes(env.get("SAKIP_UPLOAD_MAX_MB")),
             secret_key=env.get("SAKIP_SECRET_KEY") or None,
             secure_cookies=env.get("SAKIP_SECURE_COOKIES") == "1",
-            proxy_fix=int(env.get("SAKIP_PROXY_FIX", "0") or 0),
-            scheduler_interval=max(
-                MIN_SCHEDULER_INTERVAL, int(env.get("SAKIP_SCHEDULER_INTERVAL", DEFAULT_SCHEDULER_INTERVAL))
-            ),
-            smtp=_smtp(env),
             template_dir=template_dir(env),
-            template_memory_mb=memory_mb,
-            template_cpu_seconds=cpu_seconds,
+            raw=tuple(sorted((name, env[name]) for name in VARIABLES if name in env)),
         )
+
+    def _get(self, name: str) -> str | None:
+        return dict(self.raw).get(name)
+
+    @property
+    def upload_max_bytes(self) -> int:
+        return _upload_max_bytes(self._get("SAKIP_UPLOAD_MAX_MB"))
+
+    @property
+    def proxy_fix(self) -> int:
+        """Trusted reverse proxies in front of the web app."""
+        return int(self._get("SAKIP_PROXY_FIX") or 0)
+
+    @property
+    def scheduler_interval(self) -> int:
+        return max(MIN_SCHEDULER_INTERVAL, int(self._get("SAKIP_SCHEDULER_INTERVAL") or DEFAULT_SCHEDULER_INTERVAL))
+
+    @property
+    def smtp(self) -> SmtpConfig | None:
+        return _smtp(dict(self.raw))
+
+    @property
+    def template_memory_mb(self) -> int:
+        return template_limits(dict(self.raw))[0]
+
+    @property
+    def template_cpu_seconds(self) -> int:
+        return template_limits(dict(self.raw))[1]
 
 
 def _upload_max_bytes(megabytes: str | None) -> int:

@@ -266,3 +266,20 @@ def test_capaian_prints_a_two_place_decimal_and_the_category() -> None:
     assert grades["capaian"] == "100.00"
     refused = sakip("capaian", "--target", "1.234", "--realisasi", "5", "--json", expect=5)
     assert refused.stderr.startswith("error: target: '1.234' dapat dibaca dua cara")
+
+
+def test_a_bad_setting_a_command_does_not_use_does_not_stop_it(tmp_path: Path) -> None:
+    """A malformed mail or upload setting stops what uses it, not `sakip init`, `tasks` or `sop validate`."""
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {k: v for k, v in os.environ.items() if k != "SAKIP_DATABASE_URL"}
+    env |= {"SAKIP_DATABASE_URL": db, "SAKIP_SMTP_HOST": "mail.example", "SAKIP_SMTP_TLS": "bogus",
+            "SAKIP_UPLOAD_MAX_MB": "abc", "SAKIP_SCHEDULER_INTERVAL": "soon"}  # fmt: skip
+    for args in (["init"], ["sop", "validate"], ["tasks", "--as", "nobody"]):
+        result = subprocess.run([SAKIP, *args], capture_output=True, text=True, env=env, timeout=60)
+        expected = 2 if args[0] == "tasks" else 0  # an unknown user, as without the bad settings
+        assert result.returncode == expected, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+    # The scheduler does use mail: it refuses the bad mode with the setting's message and exit 5.
+    result = subprocess.run([SAKIP, "scheduler"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 5, (result.stdout, result.stderr)
+    assert result.stderr == "error: invalid input: SAKIP_SMTP_TLS must be none, starttls or ssl\n"

@@ -41,48 +41,55 @@ SET = {
 }
 
 
+SETTINGS = ("database_url", "sop_dir", "upload_dir", "upload_max_bytes", "secret_key", "secure_cookies", "proxy_fix",
+            "scheduler_interval", "smtp", "template_dir", "template_memory_mb", "template_cpu_seconds")  # fmt: skip
+
+
+def _settings(config: Config) -> dict[str, object]:
+    return {name: getattr(config, name) for name in SETTINGS}
+
+
 def test_the_defaults_need_no_setup() -> None:
-    config = Config.from_env(environ={})
-    assert config == Config(
-        database_url="sqlite:///instance/sakip.db",
-        sop_dir=PROJECT_ROOT / "sop_definitions",
-        upload_dir=INSTANCE_DIR / "uploads",
-        upload_max_bytes=10 * 1024 * 1024,
-        secret_key=None,
-        secure_cookies=False,
-        proxy_fix=0,
-        scheduler_interval=60,
-        smtp=None,
-        template_dir=INSTANCE_DIR / "templates",
-        template_memory_mb=512,
-        template_cpu_seconds=20,
-    )
+    assert _settings(Config.from_env(environ={})) == {
+        "database_url": "sqlite:///instance/sakip.db",
+        "sop_dir": PROJECT_ROOT / "sop_definitions",
+        "upload_dir": INSTANCE_DIR / "uploads",
+        "upload_max_bytes": 10 * 1024 * 1024,
+        "secret_key": None,
+        "secure_cookies": False,
+        "proxy_fix": 0,
+        "scheduler_interval": 60,
+        "smtp": None,
+        "template_dir": INSTANCE_DIR / "templates",
+        "template_memory_mb": 512,
+        "template_cpu_seconds": 20,
+    }
 
 
-def test_every_variable_is_read_into_its_field() -> None:
+def test_every_variable_is_read_into_its_setting() -> None:
     assert set(SET) == set(VARIABLES)
-    config = Config.from_env(environ=SET)
-    assert config == Config(
-        database_url="postgresql+psycopg://sakip@db/sakip",
-        sop_dir=Path("/srv/sop"),
-        upload_dir=Path("/srv/uploads"),
-        upload_max_bytes=int(2.5 * 1024 * 1024),
-        secret_key="k3y",
-        secure_cookies=True,
-        proxy_fix=2,
-        scheduler_interval=30,
-        smtp=SmtpConfig("mail.example", 2525, "starttls", "sakip", "rahasia", "sakip@kab.example"),
-        template_dir=INSTANCE_DIR / "kantor",
-        template_memory_mb=256,
-        template_cpu_seconds=4,
-    )
-    default = Config.from_env(environ={})
+    assert _settings(Config.from_env(environ=SET)) == {
+        "database_url": "postgresql+psycopg://sakip@db/sakip",
+        "sop_dir": Path("/srv/sop"),
+        "upload_dir": Path("/srv/uploads"),
+        "upload_max_bytes": int(2.5 * 1024 * 1024),
+        "secret_key": "k3y",
+        "secure_cookies": True,
+        "proxy_fix": 2,
+        "scheduler_interval": 30,
+        "smtp": SmtpConfig("mail.example", 2525, "starttls", "sakip", "rahasia", "sakip@kab.example"),
+        "template_dir": INSTANCE_DIR / "kantor",
+        "template_memory_mb": 256,
+        "template_cpu_seconds": 4,
+    }
+    default = _settings(Config.from_env(environ={}))
     for name in VARIABLES:  # each variable on its own changes the configuration
         if name.startswith("SAKIP_SMTP_") and name != "SAKIP_SMTP_HOST" or name == "SAKIP_MAIL_FROM":
             alone = {"SAKIP_SMTP_HOST": "mail.example", name: SET[name]}
-            assert Config.from_env(environ=alone) != Config.from_env(environ={"SAKIP_SMTP_HOST": "mail.example"})
+            with_host = Config.from_env(environ={"SAKIP_SMTP_HOST": "mail.example"})
+            assert _settings(Config.from_env(environ=alone)) != _settings(with_host), name
         else:
-            assert Config.from_env(environ={name: SET[name]}) != default, name
+            assert _settings(Config.from_env(environ={name: SET[name]})) != default, name
 
 
 def test_an_explicit_database_url_wins_over_the_environment() -> None:
@@ -123,9 +130,18 @@ def test_the_scheduler_interval_is_at_least_five_seconds() -> None:
         ("SAKIP_TEMPLATE_CPU_SECONDS", "2.5", r"^invalid literal for int\(\) with base 10: '2.5'$"),
     ],
 )
-def test_a_bad_value_is_refused_with_the_settings_message(name: str, value: str, message: str) -> None:
+def test_a_bad_value_is_refused_with_the_settings_message_where_it_is_used(name: str, value: str, message: str) -> None:
+    config = Config.from_env(environ={"SAKIP_SMTP_HOST": "mail.example", name: value})
+    # Reading the configuration, the database and the SOP folder does not fail on it ...
+    assert config.database_url == "sqlite:///instance/sakip.db" and config.sop_dir == PROJECT_ROOT / "sop_definitions"
+    # ... using the setting does, with the setting's message.
+    setting = {
+        "SAKIP_SMTP_TLS": "smtp", "SAKIP_SMTP_PORT": "smtp", "SAKIP_SCHEDULER_INTERVAL": "scheduler_interval",
+        "SAKIP_PROXY_FIX": "proxy_fix", "SAKIP_UPLOAD_MAX_MB": "upload_max_bytes",
+        "SAKIP_TEMPLATE_MEMORY_MB": "template_memory_mb", "SAKIP_TEMPLATE_CPU_SECONDS": "template_cpu_seconds",
+    }[name]  # fmt: skip
     with pytest.raises(ValueError, match=message):
-        Config.from_env(environ={"SAKIP_SMTP_HOST": "mail.example", name: value})
+        getattr(config, setting)
 
 
 def test_the_adapters_settings_come_from_the_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

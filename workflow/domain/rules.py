@@ -28,6 +28,8 @@ MONITORING_ROLES = frozenset({"bag_organisasi", "inspektorat"})
 # Every role key a person may hold, and the administrator (who holds no role): what a route open
 # to everyone signed in names.
 ROLE_KEYS: tuple[str, ...] = (*ROLES, "admin")
+# Whose home page links the unit's running instances (the tracker).
+TRACKERS = frozenset({"tim_sakip", "sekcam", "camat", "kasubag_ppk"})
 # Who follows a unit's data collection (tracker, Kertas Kerja, anyone's Format) in the unit itself.
 FOLLOWERS: tuple[str, ...] = ("tim_sakip", "sekcam", "camat", "kasubag_ppk", "bag_organisasi", "inspektorat", "admin")
 # Whom a late task's holder answers to: the Camat for the Sekcam, nobody above the Camat, and the

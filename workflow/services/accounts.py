@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from workflow.adapters.models import ApiToken, LoginAttempt, Person
+from workflow.domain.roles import Holding
 from workflow.services.engine import WorkflowService
-from workflow.services.org import end_sessions
+from workflow.services.org import end_sessions, holdings, unit_parents
 from workflow.services.tokens import token_hash
 
 MAX_FAILURES = 5
@@ -153,3 +154,11 @@ def token_username(service: WorkflowService, token: str) -> str | None:
             return None
         person: Person = row[1]
         return person.username if person.active else None
+
+
+def positions_now(service: WorkflowService, person_id: int) -> tuple[list[Holding], dict[int, int | None]]:
+    """What a signed-in person holds now (definitive holdings first), and every unit's parent (the
+    chain a Kabupaten role reaches down): the web loads both once per request."""
+    with service.db.unit_of_work(readonly=True) as uow:
+        s = uow.session
+        return holdings(s, person_id, service.clock()), unit_parents(s)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workflow.adapters import repository
 from workflow.adapters.models import Cycle, Instance, Task, Unit
 from workflow.domain.rules import OPEN
-from workflow.errors import NotFound, WorkflowError
+from workflow.errors import WorkflowError
 from workflow.services.engine import WorkflowService
 from workflow.services.performance import PerformanceService
 from workflow.sop.spec import FINISHED_STATE
@@ -28,9 +29,7 @@ def overview_data(service: WorkflowService, kabupaten_code: str) -> dict[str, An
     now = service.clock()
     with service.db.unit_of_work(readonly=True) as uow:
         s = uow.session
-        kabupaten = s.scalar(select(Unit).where(Unit.code == kabupaten_code))
-        if kabupaten is None:
-            raise NotFound(f"unknown unit {kabupaten_code!r}", code="unit.unknown", unit=kabupaten_code)
+        kabupaten = repository.unit(s, kabupaten_code)
         units = list(s.scalars(select(Unit).where(Unit.parent_id == kabupaten.id).order_by(Unit.name)))
         cycles = list(
             s.scalars(

@@ -354,9 +354,7 @@ def sop_sheet(spec: SopSpec) -> Rendered:
 
 
 def _instance(s: Session, instance_id: int) -> tuple[Instance, Unit]:
-    instance = s.get(Instance, instance_id)
-    if instance is None:
-        raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
+    instance = repository.instance(s, instance_id)
     unit = repository.row(s, Unit, instance.unit_id)
     return instance, unit
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from workflow.adapters import repository
 from workflow.adapters.models import CalendarToken, Cycle, Instance, Person, Task, Unit, unit_chain
 from workflow.domain.rules import OPEN
-from workflow.errors import NotAllowed, NotFound
+from workflow.errors import NotAllowed
 from workflow.services.engine import WorkflowService
 from workflow.services.org import holdings
 from workflow.sop.spec import FINISHED_STATE
@@ -68,14 +68,10 @@ def revoke_token(service: WorkflowService, username: str, unit_code: str | None 
 
 
 def _owner(s: Session, username: str, unit_code: str | None, now: datetime) -> tuple[Person, int | None]:
-    person = s.scalar(select(Person).where(Person.username == username))
-    if person is None or not person.active:
-        raise NotFound(f"unknown user {username!r}", code="user.unknown", user=username)
+    person = repository.person(s, username)
     if unit_code is None:
         return person, None
-    unit = s.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise NotFound(f"unknown unit {unit_code!r}", code="unit.unknown", unit=unit_code)
+    unit = repository.unit(s, unit_code)
     tim = any(h.unit_id == unit.id and h.role == "tim_sakip" for h in holdings(s, person.id, now))
     if not (tim or person.is_admin):
         raise NotAllowed(

@@ -188,9 +188,7 @@ class PerformanceService:
         """The Kertas Kerja exactly as INSTANCE_ID measures it (its own target set), or None."""
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
-            instance = s.get(Instance, instance_id)
-            if instance is None:
-                raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
+            instance = repository.instance(s, instance_id)
             unit = repository.row(s, Unit, instance.unit_id)
             try:
                 parse_period(instance.period)
@@ -530,9 +528,7 @@ class PerformanceService:
         now = self.clock()
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
-            instance = s.get(Instance, instance_id)
-            if instance is None:
-                raise NotFound(f"unknown instance {instance_id}", code="instance.unknown", instance=instance_id)
+            instance = repository.instance(s, instance_id)
             try:
                 year, _ = parse_period(instance.period)
             except IndicatorError:

@@ -303,9 +303,8 @@ class ReminderEngine:
                 task = s.get(Task, event.payload["task_id"])
                 if task is None or task.status != OPEN:
                     continue
-                instance = s.get(Instance, task.instance_id)
-                unit = s.get(Unit, task.unit_id)
-                assert instance is not None and unit is not None
+                instance = repository.row(s, Instance, task.instance_id)
+                unit = repository.row(s, Unit, task.unit_id)
                 spec = self.service.registry.get(instance.sop_key, instance.sop_version)
                 step = spec.step(task.step_id)
                 lateness = self._settings(s, unit)[1]
