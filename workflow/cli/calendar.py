@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from workflow.cli.base import Context, db_option, emit, handles_errors, main, parse_moment
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput
 
 
 @main.group("calendar")
@@ -21,9 +21,7 @@ def calendar_group() -> None:
 @handles_errors
 def calendar_due(unit: str, start: str, waktu: str, db_url: str | None) -> None:
     """When a step of this time standard, started then, falls due (unit's local time)."""
-    from sqlalchemy import select
-
-    from workflow.adapters.models import Unit
+    from workflow.adapters import repository
     from workflow.domain.waktu import parse_waktu
     from workflow.services.unit_calendars import UnitCalendars
 
@@ -33,9 +31,7 @@ def calendar_due(unit: str, start: str, waktu: str, db_url: str | None) -> None:
         raise InvalidInput(f"waktu: {exc}", code="cli.waktu", detail=str(exc)) from None
     ctx = Context(db_url)
     with ctx.db.unit_of_work(readonly=True) as uow:
-        row = uow.session.scalar(select(Unit).where(Unit.code == unit))
-        if row is None:
-            raise NotFound(f"unknown unit {unit!r}", code="unit.unknown", unit=unit)
+        row = repository.unit(uow.session, unit)
         calendar = UnitCalendars().for_unit(uow.session, row).calendar
     moment = parse_moment(start, "from", calendar.timezone)
     click.echo(calendar.local(calendar.due_at(moment, parsed)).isoformat())
@@ -53,16 +49,12 @@ def calendar_holidays(year: int, unit: str | None, as_json: bool, db_url: str | 
 
     calendar = WorkCalendar()
     if unit is not None:
-        from sqlalchemy import select
-
-        from workflow.adapters.models import Unit
+        from workflow.adapters import repository
         from workflow.services.unit_calendars import UnitCalendars
 
         ctx = Context(db_url)
         with ctx.db.unit_of_work(readonly=True) as uow:
-            row = uow.session.scalar(select(Unit).where(Unit.code == unit))
-            if row is None:
-                raise NotFound(f"unknown unit {unit!r}", code="unit.unknown", unit=unit)
+            row = repository.unit(uow.session, unit)
             calendar = UnitCalendars().for_unit(uow.session, row).calendar
     days = [{"date": d.isoformat(), "name": name} for d, name in calendar.holidays_in(year)]
     if as_json:
