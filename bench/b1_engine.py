@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, event, insert, select, update
 
 from bench.common import ORG_FILE, SOP_DIR, percentile
 from workflow.adapters.db import Database
@@ -49,10 +49,21 @@ def _actors(db: Database, task_ids: list[int]) -> list[tuple[int, str]]:
     return [(task_id, username or ROLE_USER[role]) for task_id, role, username in rows]
 
 
-def run_engine(service: WorkflowService, cycles: int, first_year: int) -> list[float]:
-    """Complete every task of CYCLES S4 cycles; the latency of each act() in seconds."""
+def run_engine(
+    service: WorkflowService, cycles: int, first_year: int, statements: dict[str, list[int]] | None = None
+) -> list[float]:
+    """Complete every task of CYCLES S4 cycles; the latency of each act() in seconds. With STATEMENTS,
+    also the statements each act() sent (BEGIN and COMMIT not counted), by step kind."""
     spec = service.registry.get(SOP_KEY)
     times: list[float] = []
+    sent: list[int] = [0]
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            sent[0] += 1
+
+    if statements is not None:
+        event.listen(service.db.engine, "before_cursor_execute", count)
     for n in range(cycles):
         period = f"{first_year + n // 4}-TW{n % 4 + 1}"
         started = service.start(SOP_KEY, "kutorejo", period, "camat")
@@ -67,12 +78,17 @@ def run_engine(service: WorkflowService, cycles: int, first_year: int) -> list[f
             step = spec.step(state)
             opened: list[int] = []
             for task_id, username in _actors(service.db, open_ids):
+                sent[0] = 0
                 t0 = time.perf_counter()
                 result = service.act(task_id, step.actions[0], username)
                 times.append(time.perf_counter() - t0)
+                if statements is not None:
+                    statements.setdefault(step.kind.value, []).append(sent[0])
                 opened.extend(result.opened_task_ids)
                 state = result.to_state
             open_ids = opened
+    if statements is not None:
+        event.remove(service.db.engine, "before_cursor_execute", count)
     return times
 
 
@@ -176,6 +192,13 @@ def bench(url: str, cycles: int) -> dict[str, Any]:
     spec = service.registry.get(SOP_KEY)
     run_engine(service, 2, 2090)  # warm-up: caches, prepared statements, the SOP version pinned
     engine_times = run_engine(service, cycles, 2100)
+    per_kind: dict[str, list[int]] = {}
+    run_engine(service, 1, 2190, per_kind)  # one more cycle, counted (not timed)
+    counts = [n for ns in per_kind.values() for n in ns]
+    statements = {
+        "mean": round(sum(counts) / len(counts), 2),
+        "by_step_kind": {kind: round(sum(ns) / len(ns), 2) for kind, ns in sorted(per_kind.items())},
+    }
     with db.unit_of_work(readonly=True) as uow:
         s = uow.session
         unit_id = s.scalar(select(Instance.unit_id).limit(1))
@@ -195,6 +218,7 @@ def bench(url: str, cycles: int) -> dict[str, Any]:
         "engine_steps_per_s": engine_s["steps_per_s"],
         "floor_steps_per_s": floor_s["steps_per_s"],
         "ratio": round(ratio, 3),
+        "statements_per_action": statements,
         "goal": ">= 0.667",
         "met": ratio >= 2 / 3,
     }

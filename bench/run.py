@@ -129,6 +129,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"floor {r['floor_steps_per_s']:.0f} "
             f"steps/s; ratio **{r['ratio']:.2f}** | ratio ≥ 0.67 | {_met(r['met'])} |"
         )
+        if "statements_per_action" in r:
+            st = r["statements_per_action"]
+            kinds = ", ".join(f"{k} {v}" for k, v in st["by_step_kind"].items())
+            lines.append(f"| B1 | statements per action, {kind} | mean {st['mean']} ({kinds}) | (reported) | |")
     for kind, r in b.get("B2", {}).items():
         if not isinstance(r, dict):
             continue

@@ -71,13 +71,16 @@ def task_with_instance(session: Session, task_id: int) -> tuple[Instance, Task]:
     Actions on one instance run one after the other, so a fan-out join or a double click is
     decided on fresh rows (a no-op lock on SQLite, where the write transaction already holds the
     database lock)."""
-    found = task(session, task_id)
+    # Two statements: lock the instance found through the task (a task never changes instance),
+    # then read the task as it is once the lock is held.
     locked = session.scalars(
         select(Instance)
-        .where(Instance.id == found.instance_id)
+        .where(Instance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
         .with_for_update()
         .execution_options(populate_existing=True)
-    ).one()
+    ).one_or_none()
+    if locked is None:
+        raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
     fresh = session.scalars(select(Task).where(Task.id == task_id).execution_options(populate_existing=True)).one()
     return locked, fresh
 
