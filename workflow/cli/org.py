@@ -20,11 +20,9 @@ def org() -> None:
 @handles_errors
 def org_load(file: Path, db_url: str | None) -> None:
     """Load an organisation file (all of it, or nothing if any line is wrong)."""
-    from workflow.services.org import load_org, parse_org_file
+    from workflow.services.admin import load_org_file
+    from workflow.services.org import parse_org_file
 
     parsed = parse_org_file(file)
-    ctx = Context(db_url)
-    with ctx.db.unit_of_work() as uow:
-        summary = load_org(uow.session, parsed)
-        uow.commit()
+    summary = load_org_file(Context(db_url).service(), parsed)
     click.echo(f"loaded {summary.units} units, {summary.people} people, {summary.assignments} role assignments")

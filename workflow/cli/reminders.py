@@ -22,14 +22,11 @@ def schedule_group() -> None:
 @handles_errors
 def schedule_load(file: Path, db_url: str | None) -> None:
     """Load a schedule file: reminder settings and every cycle's opening and deadline."""
-    from workflow.services.schedule import load_schedule, parse_schedule_file
-    from workflow.services.unit_calendars import UnitCalendars
+    from workflow.services.admin import load_schedule_file
+    from workflow.services.schedule import parse_schedule_file
 
     ctx = Context(db_url)
-    parsed = parse_schedule_file(file, ctx.registry)
-    with ctx.db.unit_of_work() as uow:
-        summary = load_schedule(uow.session, parsed, UnitCalendars(), datetime.now(UTC))
-        uow.commit()
+    summary = load_schedule_file(ctx.service(), parse_schedule_file(file, ctx.registry))
     click.echo(f"loaded {summary.cycles} cycles for {summary.kabupaten}")
 
 

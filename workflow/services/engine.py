@@ -52,6 +52,7 @@ from workflow.domain.rules import (
     check_action,
     holding_for,
     leading_holding,
+    may_reassign,
     may_take,
     starting_holding,
 )
@@ -120,9 +121,6 @@ def _acting_for(holding: Holding | None) -> str | None:
 
 class WorkflowService(TaskQueries):
     """The engine's use cases over one database and one set of SOP definitions."""
-
-    # Who may hand an ASN's open task to someone else (kept here for callers; the rule is domain.rules).
-    REASSIGNERS = REASSIGNERS
 
     def __init__(
         self,
@@ -525,8 +523,8 @@ class WorkflowService(TaskQueries):
                 # check
                 person = repository.person(s, username)
                 instance, task = repository.task_with_instance(s, task_id)
-                leader = leading_holding(holdings(s, person.id, now), task.unit_id, REASSIGNERS)
-                if leader is None and not person.is_admin:
+                held = holdings(s, person.id, now)
+                if not may_reassign(held, task.unit_id, person.is_admin):
                     raise NotAllowed(
                         f"user {username!r} may not reassign tasks of this unit (Camat, Sekcam or admin)",
                         code="reassign.not_allowed", user=username,
@@ -558,7 +556,8 @@ class WorkflowService(TaskQueries):
                         f"to: {to_username!r} does not hold {task.role!r} in this unit now",
                         code="reassign.not_holder", to=to_username, role=task.role,
                     )  # fmt: skip
-                # change
+                # change (the leader's holding is the capacity recorded; an administrator's is none)
+                leader = leading_holding(held, task.unit_id, REASSIGNERS)
                 if task.reassigned_from_id is None:
                     task.reassigned_from_id = task.assignee_id
                 task.assignee_id = target.id
