@@ -7,6 +7,7 @@ same service layer as the pages and the command line: 403 when the action is not
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from workflow.domain.roles import ROLES
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.services import accounts, instances
 from workflow.services.engine import WorkflowService
+from workflow.services.performance import PerformanceService, Submission
 
 bp = Blueprint("api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,6 +101,69 @@ def act(task_id: int, action: str) -> Any:
     result = service.act(task_id, action, g.api_username, note, rows)
     task_json, instance_json = instances.task_and_instance_json(service, task_id, result.instance_id)
     return jsonify(task=task_json, instance=instance_json, opened_task_ids=list(result.opened_task_ids))
+
+
+def _perf() -> PerformanceService:
+    perf: PerformanceService = current_app.extensions["sakip_performance"]
+    return perf
+
+
+def _text_field(body: dict[str, Any], name: str, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name}: required (a string)", code="body.required", field=name)
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name}: must be a string", code="body.not_text", field=name)
+    return value
+
+
+@bp.post("/realisasi")
+@rule(public=True)
+@authenticated
+def realisasi() -> Any:
+    """Enter one indicator's realisasi inside the user's open data-entry task, by the same rules
+    as the page and `sakip realisasi submit`: saved as draf, sent when the task is done."""
+    body = _json_body()
+    pending = body.get("pending", False)
+    if not isinstance(pending, bool):
+        raise InvalidInput("pending: must be true or false", code="body.not_boolean", field="pending")
+    sub = Submission(
+        username=g.api_username,
+        code=_text_field(body, "indicator", required=True) or "",
+        period=_text_field(body, "period", required=True) or "",
+        value=_text_field(body, "value"),
+        numerator=_text_field(body, "numerator"),
+        denominator=_text_field(body, "denominator"),
+        note=_text_field(body, "note"),
+        pending=pending,
+        source_period=_text_field(body, "source_period"),
+        unit=_text_field(body, "unit"),
+    )
+    return jsonify(_perf().submit(sub)), 201
+
+
+@bp.get("/tasks/<int:task_id>/entry")
+@rule(public=True)
+@authenticated
+def entry_form(task_id: int) -> Any:
+    """A data-entry task's rows: targets (annual, to date, the quarter's own), what each input asks
+    for, the value, capaian and predikat, the plausibility flags and the note needed."""
+    if g.api_username not in _service().candidates(task_id):
+        raise NotAllowed(
+            f"user {g.api_username!r} may not act on task {task_id}",
+            code="task.not_yours",
+            user=g.api_username,
+            task=task_id,
+        )
+    form = _perf().entry_form(task_id)
+    for row in form["rows"]:
+        row["flags"] = [
+            {k: (str(v) if v is not None and k != "code" else v) for k, v in dataclasses.asdict(f).items()}
+            for f in row["flags"]
+        ]
+    return jsonify(form)
 
 
 @bp.get("/instances/<int:instance_id>/history")

@@ -108,7 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, runtime: Runtime | 
     Babel(app, locale_selector=_locale)
     Bootstrap5(app)
 
-    from web import admin, api, auth, views
+    from web import admin, api, auth, entry, views  # noqa: F401 (entry adds the data-entry grid's routes to views.bp)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)

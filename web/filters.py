@@ -8,10 +8,12 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Flask, session
+from flask_babel import gettext as _
 
 from workflow.domain.limits import NOTE_MAX
 from workflow.domain.localtime import waktu_lokal
 from workflow.domain.periods import Period, PeriodError
+from workflow.domain.plausibility import ABOVE_CEILING, BELOW_TARGET, JUMP, Flag
 
 
 def _locale() -> str:
@@ -53,7 +55,27 @@ def is_triwulan(period: object) -> bool:
         return False
 
 
+def _two(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.01"))
+
+
+def flag_text(flag: Flag) -> str:
+    """A plausibility flag in words, for the review desk and the Tim SAKIP's steps."""
+    if flag.code == ABOVE_CEILING:
+        return _("Capaian %(capaian)s%% di atas batas %(limit)s%%: perlu penjelasan",
+                 capaian=angka(flag.capaian, 2), limit=angka(flag.limit))  # fmt: skip
+    if flag.code == BELOW_TARGET:
+        return _("Di bawah target (capaian %(capaian)s%%): perlu hambatan", capaian=angka(flag.capaian, 2))
+    if flag.code == JUMP:
+        sign = "+" if (flag.change or 0) > 0 else ""
+        before, now = angka(_two(flag.previous)), angka(_two(flag.current))
+        return _("Lonjakan dari triwulan sebelumnya: %(before)s → %(now)s (%(change)s%%)",
+                 before=before, now=now, change=sign + angka(flag.change, 2))  # fmt: skip
+    return flag.code
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["flag_text"] = flag_text
     app.jinja_env.filters["tanggal"] = tanggal
     app.jinja_env.tests["triwulan"] = is_triwulan
     app.jinja_env.filters["angka"] = angka

@@ -20,13 +20,16 @@ realisasi, a workbook, an upload) have the same text in both languages.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 from flask_babel import gettext
 
 from workflow.domain.indicators import IndicatorError
+from workflow.domain.localtime import waktu_lokal
 from workflow.errors import WorkflowError
+from workflow.services import instances
 
 
 def N_(message: str) -> str:
@@ -59,12 +62,14 @@ _TABLE: dict[str, tuple[str, str]] = {
                               "user '%(user)s' may not read instance %(instance)s"),
     "action.unknown": (N_("tindakan: '%(action)s' bukan tindakan tugas %(task)s; pilih salah satu dari %(actions)s"),
                        "action: '%(action)s' is not an action of task %(task)s; use one of %(actions)s"),
-    "return.needs_note": (N_("catatan: pengembalian wajib disertai catatan tentang apa yang harus diperbaiki"),
+    "return.needs_note": (N_("catatan: pengembalian wajib disertai catatan tentang apa yang harus diperbaiki, atau centang baris yang dikembalikan beserta catatan barisnya"),
                           "note: a return needs a note saying what to correct"),
     "rows.only_return": (N_("baris: hanya pengembalian yang dapat menunjuk baris indikator"),
                          "rows: only a return can point at indicator rows"),
     "rows.needs_note": (N_("baris %(indicator)s: wajib disertai catatan tentang apa yang harus diperbaiki"),
                         "rows: %(indicator)s needs a note saying what to correct"),
+    "rows.note_without_tick": (N_("baris %(indicator)s: catatan baris sudah ditulis tetapi barisnya tidak dicentang; centang „Kembalikan” pada baris itu, atau hapus catatannya"),
+                               "rows: %(indicator)s has a note but is not ticked; tick it to return it, or clear its note"),
     "rows.no_realisasi": (N_("baris %(indicator)s: belum ada realisasi %(period)s untuk dikembalikan"),
                           "rows: %(indicator)s has no realisasi for %(period)s to return"),
     "rows.not_indicator": (N_("baris: '%(indicator)s' bukan indikator unit ini tahun %(year)s"),
@@ -139,6 +144,8 @@ _TABLE: dict[str, tuple[str, str]] = {
                            "realisasi %(indicator)s %(period)s sudah diterima; hanya dapat diubah setelah dikembalikan"),
     "realisasi.needs_reason": (N_("catatan: capaian %(indicator)s %(capaian)s%% di bawah target; tuliskan hambatan dan rencana tindak lanjutnya"),
                                "catatan: capaian %(indicator)s %(capaian)s%% di bawah target; tuliskan hambatan dan rencana tindak lanjutnya"),
+    "realisasi.needs_explanation": (N_("catatan: capaian %(indicator)s s.d. TW %(quarter)s %(capaian)s%% di atas batas %(ceiling)s%%; periksa kembali nilainya, atau tuliskan penjelasan mengapa target terlampaui"),
+                                    "note: capaian %(indicator)s to TW %(quarter)s is %(capaian)s%%, above the %(ceiling)s%% ceiling; check the value, or explain why the target was exceeded"),
     "source_period.invalid": (N_("source_period: %(value)s harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)"),
                               "source_period: %(value)s harus berbentuk TAHUN atau TAHUN-TWn (misalnya 2023)"),
     "indicator.unknown": (N_("indikator: '%(indicator)s' tidak dikenal untuk tahun %(year)s di unit Anda"),
@@ -228,6 +235,9 @@ _TABLE: dict[str, tuple[str, str]] = {
     "body.not_object": (N_("body: harus berupa objek JSON"), "body: must be a JSON object"),
     "body.not_text": (N_("%(field)s: harus berupa teks"), "%(field)s: must be a string"),
     "body.required": (N_("%(field)s: wajib diisi (teks)"), "%(field)s: required (a string)"),
+    "body.not_boolean": (N_("%(field)s: harus true atau false"), "%(field)s: must be true or false"),
+    "task.not_yours": (N_("pengguna %(user)s tidak dapat mengerjakan tugas %(task)s"),
+                       "user '%(user)s' may not act on task %(task)s"),
     # --- the command line (workflow/cli) ---
     "cli.row_format": (N_("row: '%(item)s' harus berbentuk KODE=CATATAN"), "row: '%(item)s' must be CODE=NOTE"),
     "cli.not_iso_datetime": (N_("%(field)s: '%(value)s' bukan tanggal dan waktu ISO 8601"),
@@ -271,6 +281,28 @@ def action_word(action: str) -> str:
     return action if _english() else ACTIONS_ID.get(action, action)
 
 
+#: Codes whose `at` param (the contract's UTC ISO time) the pages show in the unit's local time.
+_LOCAL_TIME_CODES = ("task.finished_at", "task.finished_by_at")
+
+
+def _local_time(at: str, task_id: object) -> str:
+    """AT (`2024-05-14T03:05:00Z`) as the unit of task TASK_ID writes it (`14 Mei 2024 10.05 WIB`),
+    in Asia/Jakarta when the task or its unit is not found; AT as it is when it is not an ISO time."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    timezone = "Asia/Jakarta"
+    service = current_app.extensions.get("sakip_service")
+    if service is not None and isinstance(task_id, int):
+        found = instances.task_and_instance(service, task_id)
+        if found is not None:
+            timezone = instances.unit_by_id(service, found[1].unit_id).timezone or timezone
+    return waktu_lokal(moment, timezone)
+
+
 def localise(error: WorkflowError | IndicatorError | str) -> str:
     """ERROR in the user's language (Indonesian unless they chose English), translated by its code.
 
@@ -289,6 +321,8 @@ def localise(error: WorkflowError | IndicatorError | str) -> str:
     for name in _STATUS_PARAMS:
         if name in params:
             params[name] = action_word(str(params[name]))
+    if error.code in _LOCAL_TIME_CODES and "at" in params:
+        params["at"] = _local_time(str(params["at"]), params.get("task"))
     try:
         return str(gettext(msgid)) % params
     except (KeyError, ValueError, TypeError):  # a raise site without a param its text needs

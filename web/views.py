@@ -40,6 +40,8 @@ from workflow.services.inbox import BOXES, mark_notifications_read, notification
 from workflow.services.measurement import entry_step
 from workflow.services.performance import PerformanceService, Submission
 from workflow.services.rekap import sha256_text
+from workflow.services.review_desk import review_desk
+from workflow.services.tim_steps import finished, tim_tools, tools_of
 from workflow.sop.flowchart import flowchart_svg
 from workflow.sop.spec import StepKind
 
@@ -182,9 +184,18 @@ def task(task_id: int) -> Any:
     service = _service()
     view, unit = instances.task_page_view(service, t, instance)
     context: dict[str, Any] = {"t": view, "instance": instance, "spec": spec, "step": step, "unit": unit}
+    if t.status != OPEN:  # read-only: who did what, when (no action form on any task page)
+        closed = finished(service, t.id)
+        context.update(finished=closed, finished_word=action_word(closed.outcome))
     entry = entry_step(spec)
     if entry is not None and step.id == entry.id and t.status == OPEN and is_triwulan(instance.period):
         context["form"] = _perf().entry_form(task_id)
+        # A refusal of the one-row form (`realisasi`, kept for old links and scripts): its row's
+        # message and typed values, shown on the grid.
+        err = session.pop("entry_error", None)
+        if isinstance(err, dict) and err.get("code"):
+            context["errors"] = {err["code"]: err.get("message", "")}
+            context["typed"] = {err["code"]: dict(err.get("form") or {})}
         return render_template("main/entry.html", **context)
     if step.kind is StepKind.REVIEW:
         context.update(_review_context(instance, spec))
@@ -193,13 +204,58 @@ def task(task_id: int) -> Any:
         content = instances.current_document(service, instance.id, spec.nama)
         context.update(content=content, sha256=sha256_text(content), rekap=_perf().rekap_for_instance(instance.id))
         return render_template("main/sign.html", **context)
+    tools = tools_of(spec, step) if t.status == OPEN and is_triwulan(instance.period) else None
+    if tools is not None:  # an open Tim SAKIP step between the data entry and the review: its working tools
+        context["tools"] = tim_tools(service, _perf(), instance.id, tools)
     return render_template("main/task.html", **context)
 
 
 def _review_context(instance: Any, spec: Any) -> dict[str, Any]:
-    """The draft under review, and what changed since the previous version submitted."""
-    changes = instances.review_changes(_service(), instance.id)
-    return {"rekap": _perf().rekap_for_instance(instance.id), **changes}
+    """The review desk: the draft under review row by row (owner, evidence, notes, flags, the change
+    since the previous version), `?flagged=1` to list only the flagged rows, and what a refused
+    submit of this task kept (its ticks, row notes, general note and error) to show again."""
+    desk = review_desk(_service(), instance.id)
+    task_id = (request.view_args or {}).get("task_id")
+    kept = session.get("review_form")
+    if isinstance(kept, dict) and kept.get("task") == task_id:
+        session.pop("review_form", None)
+    else:
+        kept = None
+    only_flagged = request.args.get("flagged") == "1"
+    rows = [] if desk is None else [r for r in desk.rows if r.flagged or not only_flagged]
+    changes = instances.review_changes(_service(), instance.id) if desk is None else {}
+    return {
+        "desk": desk,
+        "rows": rows,
+        "rekap": desk.rekap if desk is not None else None,
+        "versions": desk.versions if desk is not None else changes.get("versions", []),
+        "changes": desk.changes if desk is not None else changes.get("changes", []),
+        "only_flagged": only_flagged,
+        "kept": kept or {"rows": [], "rownotes": {}, "note": "", "message": None},
+    }
+
+
+#: What a refused review submit keeps in the session cookie to show again: a cookie holds ~4 KB.
+KEPT_ROWS = 200
+KEPT_TEXT = 3_000
+
+
+def _keep_review_form(task_id: int, ticked: list[str], notes: dict[str, str], note: str, message: str) -> None:
+    """Keep a refused review submit's ticks and notes to show again, within KEPT_TEXT characters."""
+    budget = KEPT_TEXT
+    kept_note = note[:budget]
+    budget -= len(kept_note)
+    kept_notes: dict[str, str] = {}
+    for code, text in list(notes.items())[:KEPT_ROWS]:
+        kept_notes[code[:SHORT_MAX]] = text[: max(budget, 0)]
+        budget -= len(kept_notes[code[:SHORT_MAX]])
+    session["review_form"] = {
+        "task": task_id,
+        "rows": [code[:SHORT_MAX] for code in ticked[:KEPT_ROWS]],
+        "rownotes": kept_notes,
+        "note": kept_note,
+        "message": message[:500],
+    }
 
 
 def _unit_code(unit_id: int) -> str:
@@ -229,21 +285,30 @@ def reassign(task_id: int) -> Any:
 def act(task_id: int) -> Any:
     action = request.form.get("action", "")
     note = request.form.get("note") or None
-    t, _instance, _spec, _step = _task_context(task_id)
+    t, _instance, _spec, step = _task_context(task_id)
     if not _may_act(t):
         abort(403)
-    rows = {
-        key[4:]: request.form.get(f"rownote-{key[4:]}", "")
-        for key in request.form
-        if key.startswith("row-") and request.form.get(key) == "on"
-    }
+    ticked = [key[4:] for key in request.form if key.startswith("row-") and request.form.get(key) == "on"]
+    rows = {code: request.form.get(f"rownote-{code}", "") for code in ticked}
+    written = {key[8:]: text for key, text in request.form.items() if key.startswith("rownote-") and text.strip()}
     try:
+        # A row note on a row not ticked is refused, never guessed at: the page ticks a row as its note is
+        # typed (review.js), so this is a row the reviewer unticked, or a page without JavaScript.
+        untick = next((code for code in written if code not in rows), None)
+        if untick is not None:
+            raise InvalidInput(
+                f"rows: {untick} has a note but is not ticked; tick it to return it, or clear its note",
+                code="rows.note_without_tick", indicator=untick[:SHORT_MAX],
+            )  # fmt: skip
         result = _service().act(
             task_id, action, current_user.username, note, rows or None, request.form.get("doc_hash") or None
         )
     except WorkflowError as exc:
-        _fail(exc)
-        return redirect(url_for("main.task", task_id=task_id))
+        if step.kind is not StepKind.REVIEW or isinstance(exc, NotAllowed | NotFound):
+            _fail(exc)
+            return redirect(url_for("main.task", task_id=task_id))
+        _keep_review_form(task_id, ticked, written, note or "", localise(exc))
+        return redirect(url_for("main.task", task_id=task_id) + "#review-form")
     flash(_("Tindakan %(action)s tercatat.", action=action_word(action)), "success")
     return redirect(url_for("main.instance", instance_id=result.instance_id))
 

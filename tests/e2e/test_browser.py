@@ -217,7 +217,7 @@ class Pages:
         page = self.page
         page.click(button)
         expect(page).to_have_url(f"{self.base}/instances/{self.instance_id}")
-        expect(page.locator(".alert-success")).to_contain_text("tercatat")
+        expect(page.locator(".alert-success")).to_contain_text(re.compile("tercatat|terkirim"))
         expect(page.locator("#instance-state")).to_have_text(state)
 
     def do_steps(self, username: str, steps: list[tuple[str, str]]) -> None:
@@ -228,11 +228,12 @@ class Pages:
         self.logout()
 
     def save(self, code: str, **fields: str) -> None:
+        """Type FIELDS into CODE's row of the grid and press "Simpan draf"."""
         card = self.by_id(f"row-{code}")
         for name, value in fields.items():
-            card.locator(f'input[name="{name}"]').fill(value)
-        self.by_id(f"save-{code}").click()
-        expect(self.page).to_have_url(re.compile(rf"/tasks/\d+#row-{re.escape(code)}$"))
+            card.locator(f'[name="{name}-{code}"]').fill(value)
+        self.page.click("#action-save")
+        expect(self.page).to_have_url(re.compile(r"/tasks/\d+(/entry)?$"))
 
 
 @contextmanager
@@ -296,15 +297,15 @@ def kasi_pelayanan_enters_in_the_browser(ui: Pages) -> str:
     expect(cards).to_have_count(3)
     for code in ("KL-1", "7.01.02.2.04", "7.01.02.2.04.02"):
         expect(ui.by_id(f"row-{code}")).to_have_attribute("data-status", "belum")
-    expect(ui.by_id("row-KL-1").locator('input[name="numerator"]')).to_be_visible()
-    expect(ui.by_id("row-KL-1").locator('input[name="value"]')).to_have_count(0)
+    expect(ui.by_id("row-KL-1").locator('input[name="numerator-KL-1"]')).to_be_visible()
+    expect(ui.by_id("row-KL-1").locator('input[name="value-KL-1"]')).to_have_count(0)
     ui.shot("03-entry-empty")
 
     # Finishing before everything is entered is refused, naming what is missing.
+    entry_url = page.url
     page.click("#action-done")
     expect(page.locator(".alert-danger")).to_contain_text("belum lengkap")
-    expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
-    entry_url = page.url
+    expect(page).to_have_url(re.compile(r"/tasks/\d+/entry$"))
 
     # An ambiguous number is refused inline, in Indonesian, on its own card.
     ui.save("7.01.02.2.04", value="1.234", note="Termasuk layanan keliling.")
@@ -313,21 +314,22 @@ def kasi_pelayanan_enters_in_the_browser(ui: Pages) -> str:
     expect(page.locator(".entry-error")).to_have_count(1)
     expect(card).to_have_attribute("data-status", "belum")
     # What was typed stays in the form to be corrected, not wiped.
-    expect(card.locator('input[name="value"]')).to_have_value("1.234")
-    expect(card.locator('input[name="note"]')).to_have_value("Termasuk layanan keliling.")
+    expect(card.locator('input[name="value-7.01.02.2.04"]')).to_have_value("1.234")
+    expect(card.locator('[name="note-7.01.02.2.04"]')).to_have_value("Termasuk layanan keliling.")
     ui.shot("04-entry-error")
 
+    # The corrected number and another row are saved together by one "Simpan draf".
+    card.locator('input[name="value-7.01.02.2.04"]').fill("170")
     ui.save("KL-1", numerator="402", denominator="402")
-    expect(page.locator(".alert-success")).to_contain_text("Realisasi KL-1 tersimpan")
+    expect(page.locator(".alert-success")).to_contain_text("Draf tersimpan (2 baris)")
     expect(page.locator(".entry-error")).to_have_count(0)  # the error was shown once
-    ui.save("7.01.02.2.04", value="170")
-    expect(page.locator(".alert-success")).to_contain_text("Realisasi 7.01.02.2.04 tersimpan")
     ui.save("7.01.02.2.04.02", value="4")
+    expect(page.locator(".alert-success")).to_contain_text("Draf tersimpan (1 baris)")
     for code in ("KL-1", "7.01.02.2.04", "7.01.02.2.04.02"):
-        expect(ui.by_id(f"row-{code}")).to_have_attribute("data-status", "dikirim")
-    expect(ui.by_id("row-KL-1")).to_contain_text("Capaian: 100,00%")
-    expect(ui.by_id("row-KL-1").locator('input[name="numerator"]')).to_have_value("402")
-    expect(ui.by_id("row-7.01.02.2.04").locator('input[name="value"]')).to_have_value("170")
+        expect(ui.by_id(f"row-{code}")).to_have_attribute("data-status", "draf")  # saved, not yet sent
+    expect(ui.by_id("row-KL-1").locator(".capaian")).to_have_text("100,00%")
+    expect(ui.by_id("row-KL-1").locator('input[name="numerator-KL-1"]')).to_have_value("402")
+    expect(ui.by_id("row-7.01.02.2.04").locator('input[name="value-7.01.02.2.04"]')).to_have_value("170")
     ui.shot("05-entry-filled")
     ui.press("#action-done", "evaluasi")  # the last ASN closes the fan-out
     ui.logout()
@@ -378,7 +380,7 @@ def kasi_pelayanan_corrects_the_row_on_a_phone(browser: Browser, ui: Pages, entr
     overflow = mobile.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the entry page scrolls sideways on a phone by {overflow}px"
     mobile.save("KL-1", numerator="402", denominator="402", note="Dicocokkan dengan register PATEN.")
-    expect(mobile.by_id("row-KL-1")).to_have_attribute("data-status", "dikirim")
+    expect(mobile.by_id("row-KL-1")).to_have_attribute("data-status", "draf")
     mobile.press("#action-done", "evaluasi")
     phone.close()
 
@@ -388,7 +390,7 @@ def the_sekcam_approves_the_second_version(ui: Pages) -> None:
     ui.login("sekcam")
     ui.open_task("reviu_sekcam")
     expect(ui.page.locator("text=Versi draf")).to_contain_text("v2")
-    expect(ui.page.locator("#changes")).to_contain_text("KL-1 note")
+    expect(ui.page.locator("#changes")).to_contain_text("KL-1 catatan")
     ui.press("#action-approve", "lapor_camat")
     ui.logout()
 

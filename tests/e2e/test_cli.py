@@ -145,12 +145,13 @@ def test_errors_have_their_exit_codes_and_one_line_on_stderr(db_url: str) -> Non
 
 def test_sop_validate_passes_on_the_shipped_files_and_lists_them() -> None:
     out = sakip("sop", "validate").stdout
-    assert out.count("\nok ") + out.startswith("ok ") == 5
+    assert out.count("\nok ") + out.startswith("ok ") == 6
     listed = json.loads(sakip("sop", "list", "--json").stdout)
     assert {(s["key"], s["version"], s["steps"]) for s in listed} == {
         ("pengumpulan-data-kinerja", 1, 9),
         ("pengukuran-data-kinerja", 1, 11),
         ("pengukuran-data-kinerja", 2, 11),  # step 10 ends with the Camat's tanda tangan
+        ("pengukuran-data-kinerja", 3, 11),  # steps 6-8 show what changed after a per-row return
         ("pengumpulan-data-kinerja-jetis", 1, 12),
         ("penyusunan-lkjip", 1, 8),
     }

@@ -77,7 +77,7 @@ def test_import_then_realisasi_with_its_exit_codes_then_rekap(db_url: str, tmp_p
             db=db_url,
         ).stdout  # fmt: skip
     )
-    assert entered["capaian"] == "100.00" and entered["status"] == "dikirim"  # 1.736/1.736 (002:666, F10)
+    assert entered["capaian"] == "100.00" and entered["status"] == "draf"  # 1.736/1.736 (002:666, F10)
 
     # The Kasi's fan-out task cannot be finished while two of their indicators are missing.
     task = next(t for t in sakip_json("tasks", "--as", "kasi.pelayanan", db=db_url) if t["step_id"] == "pengukuran_asn")
@@ -87,7 +87,7 @@ def test_import_then_realisasi_with_its_exit_codes_then_rekap(db_url: str, tmp_p
     tracker = sakip_json("tracker", str(instance_id), db=db_url)
     pelayanan = next(o for o in tracker["owners"] if o["owner"] == "kasi.pelayanan")
     assert {i["code"]: i["status"] for i in pelayanan["indicators"]} == {
-        "KL-1": "dikirim", "7.01.02.2.04": "belum", "7.01.02.2.04.02": "belum",
+        "KL-1": "draf", "7.01.02.2.04": "belum", "7.01.02.2.04.02": "belum",
     }  # fmt: skip
 
     xlsx = tmp_path / "rekap.xlsx"
@@ -112,3 +112,17 @@ def test_demo_shows_a_pengukuran_cycle_whose_rekap_has_real_numbers(tmp_path: Pa
     assert capaian["IKU-1"] == "103.65" and capaian["KL-3.1"] == "100.91"
     assert capaian["KL-3.2"] == "95.39" and capaian["KL-3.3"] == "100.90"
     assert all(r["status"] == "diterima" for r in rekap["rows"])
+
+
+def test_realisasi_above_the_ceiling_needs_a_note_on_the_command_line(db_url: str) -> None:
+    """Plausibility (issue #15): the CLI refuses as the page and the API do, naming the capaian."""
+    _setup(db_url)
+    sakip("data", "import", str(WORKBOOK), "--unit", "kutorejo", "--year", "2024", "--as", "admin", db=db_url)
+    _to_entry_step(db_url)
+    args = ("realisasi", "submit", "--period", "2024-TW1", "--as", "kasi.pelayanan", "--indicator", "7.01.02.2.04.02")
+    # The Rencana Aksi's TW I target is 4 (examples/kutorejo-2024.xlsx); 9 gives 225 %, above 120 %.
+    refused = sakip(*args, "--value", "9", db=db_url, expect=5)
+    assert "225,00%" in refused.stderr and "120%" in refused.stderr and "penjelasan" in refused.stderr
+    assert sakip_json("tracker", "1", db=db_url)["counts"]["draf"] == 0  # nothing written
+    kept = json.loads(sakip(*args, "--value", "9", "--note", "Laporan susulan.", "--json", db=db_url).stdout)
+    assert (kept["capaian"], kept["status"], kept["note"]) == ("225.00", "draf", "Laporan susulan.")

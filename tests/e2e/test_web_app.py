@@ -168,6 +168,8 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
         "main.act": {"task_id": task},
         "main.reassign": {"task_id": task},
         "main.realisasi": {"task_id": task},
+        "main.entry": {"task_id": task},
+        "main.preview": {"task_id": task},
         "main.evidence": {"evidence_id": evidence},
         "main.instance": {"instance_id": instance},
         "main.bagan": {"instance_id": instance},
@@ -199,6 +201,8 @@ def _samples(site: Site) -> dict[str, dict[str, Any]]:
 POST_BODIES: dict[str, dict[str, str]] = {
     "main.act": {"action": "bogus"},
     "main.realisasi": {"code": "NOPE", "value": "1"},
+    "main.entry": {"action": "save"},  # nothing typed: nothing saved
+    "main.preview": {"code": "NOPE", "value-NOPE": "1"},
     "main.remind": {"username": "nobody"},
     "main.reassign": {"to": "nobody", "note": "uji"},
 }
@@ -227,7 +231,7 @@ def _expected(site: Site, endpoint: str, username: str | None) -> bool:
     if username is None:
         return False
     if rule.kind == "logged_in":
-        if endpoint in ("main.task", "main.act", "main.realisasi"):
+        if endpoint in ("main.task", "main.act", "main.realisasi", "main.entry", "main.preview"):
             return username in site.service.candidates(site.entry_task_id)
         return True
     if username == "admin":
@@ -514,7 +518,7 @@ def test_data_entry_page_shows_targets_and_inline_errors_in_indonesian(site: Sit
     saved = client.post(f"{page}/realisasi", data={"code": "7.01.02.2.04", "value": value, "note": "Register PATEN",
                                                    "csrf_token": csrf_of(client, page)})  # fmt: skip
     assert saved.status_code == 302
-    assert 'data-status="dikirim"' in client.get(page).get_data(as_text=True)
+    assert 'data-status="draf"' in client.get(page).get_data(as_text=True)  # saved, not yet sent
 
 
 def test_english_is_selectable_and_indonesian_is_the_default(site: Site) -> None:
@@ -726,7 +730,7 @@ def test_the_instance_page_links_its_documents_and_they_download_as_pdf_and_docx
     page = client.get(f"/instances/{site.instance_id}").get_data(as_text=True)
     links = [(f"/instances/{site.instance_id}/{d}.pdf", b"%PDF-") for d in ("nota-dinas", "bukti", "laporan")]
     links += [(f"/instances/{site.instance_id}/{d}.docx", b"PK") for d in ("nota-dinas", "laporan")]
-    links += [(f"/sop/{S4}/v2.pdf", b"%PDF-"), (f"/sop/{S4}/v2.docx", b"PK")]
+    links += [(f"/sop/{S4}/v3.pdf", b"%PDF-"), (f"/sop/{S4}/v3.docx", b"PK")]  # the version it runs on
     for link, magic in links:
         assert link in page
         response = client.get(link)
@@ -743,7 +747,7 @@ def test_the_instance_page_links_its_documents_and_they_download_as_pdf_and_docx
     nota = login(site.app, "camat").get(f"/tasks/{first}").get_data(as_text=True)  # the Camat's Nota Dinas step
     assert f"/instances/{site.instance_id}/nota-dinas.docx" in nota
     admin = login(site.app, "admin").get("/admin/").get_data(as_text=True)
-    assert f"/sop/{S4}/v2.docx" in admin and f"/sop/{S4}/v1.pdf" in admin
+    assert all(f"/sop/{S4}/v{n}.docx" in admin for n in (1, 2, 3)) and f"/sop/{S4}/v1.pdf" in admin
 
 
 def test_a_kasi_downloads_their_own_format_and_the_tim_sakip_anyones(site: Site) -> None:

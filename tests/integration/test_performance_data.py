@@ -305,7 +305,8 @@ def test_realisasi_outside_an_open_data_entry_task_is_a_conflict(service: Workfl
             perf.submit(sub)
     assert before["realisasi"] == row_counts(service)["realisasi"] == 0
     advance_to(service, instance_id, ENTRY)
-    assert perf.submit(sub)["status"] == "dikirim"
+    # Saved as a draf: sent with the task (draf -> dikirim -> dikembalikan/diterima).
+    assert perf.submit(sub)["status"] == "draf"
 
 
 def test_realisasi_of_an_indicator_the_user_does_not_own_is_not_allowed(
@@ -319,7 +320,7 @@ def test_realisasi_of_an_indicator_the_user_does_not_own_is_not_allowed(
             with pytest.raises(NotAllowed, match=f"no open data-entry task .* answers for {code}"):
                 perf.submit(Submission(user, code, "2024-TW1", value=value))
     # Its owner may.
-    assert perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", value="402/402"))["status"] == "dikirim"
+    assert perf.submit(Submission("kasi.pelayanan", "KL-1", "2024-TW1", value="402/402"))["status"] == "draf"
 
 
 @pytest.mark.parametrize(
@@ -488,7 +489,7 @@ def test_a_per_row_return_reaches_exactly_the_owners_of_the_rows(service: Workfl
     assert event.note is not None and NOTE_PELAYANAN in event.note and NOTE_KEMASYARAKATAN in event.note
 
     tracker = perf.tracker(instance_id)
-    assert tracker["counts"] == {"belum": 0, "dikirim": 0, "dikembalikan": 2, "diterima": 13}
+    assert tracker["counts"] == {"belum": 0, "draf": 0, "dikirim": 0, "dikembalikan": 2, "diterima": 13}
     assert tracker["progress"] == "86.67"  # 13 of 15 rows stand
     tracked = {i["code"]: (i["status"], i["return_note"]) for o in tracker["owners"] for i in o["indicators"]}
     assert tracked == {c: (r.status, r.return_note) for c, r in stored.items()}
@@ -903,3 +904,77 @@ def test_a_note_that_looks_like_a_formula_stays_text_in_the_exported_rekap(
     sheet = load_workbook(path)["Kertas Kerja"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == evil]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+# --- 6. plausibility and the draf status (issue #15) -------------------------------------------
+
+EXPLAINED = "Laporan TW II termasuk laporan susulan dari TW I."
+
+
+def _at_tw2_entry(service: WorkflowService, perf: PerformanceService) -> tuple[int, int]:
+    """TW I entered and approved (DEMO_VALUES), TW II at the ASN fan-out; (instance, kasi.pelayanan's task)."""
+    first = _cycle_at_review(service, perf, "2024-TW1")
+    advance_to(service, first, "arsip")
+    instance_id = _start_at_entry(service, "2024-TW2")
+    return instance_id, _entry_task(service, instance_id, "kasi.pelayanan")
+
+
+def test_a_capaian_above_the_ceiling_needs_a_penjelasan_and_writes_nothing_without_one(
+    service: WorkflowService, tmp_path: Path
+) -> None:
+    _import(service)
+    perf = _perf(service, tmp_path / "up")
+    _at_tw2_entry(service, perf)
+    # 7.01.02.2.04.02 sums its quarters: TW I 4 (DEMO_VALUES), Rencana Aksi 4 + 5 = 9 s.d. TW II.
+    # Typing the year-to-date 9 as the quarter's value gives 13/9 = 144,44 %: refused without a word.
+    typed_to_date = Submission("kasi.pelayanan", "7.01.02.2.04.02", "2024-TW2", value="9")
+    with assert_clean(service), pytest.raises(InvalidInput) as refused:
+        perf.submit(typed_to_date)
+    assert refused.value.code == "realisasi.needs_explanation"
+    assert "144,44%" in str(refused.value) and "120%" in str(refused.value)
+    # The quarter's own 5 gives 100 %: no note needed.
+    assert perf.submit(dataclasses.replace(typed_to_date, value="5"))["capaian"] == "100.00"
+    # A true overachievement is accepted with its penjelasan.
+    kept = perf.submit(dataclasses.replace(typed_to_date, value="9", note=EXPLAINED))
+    assert (kept["capaian"], kept["note"], kept["status"]) == ("144.44", EXPLAINED, "draf")
+
+
+def test_the_ceiling_is_set_per_kabupaten_in_the_org_file(service: WorkflowService, tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "org-kutorejo.yaml").read_text()
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        text.replace(
+            "    capaian_policy: mojokerto\n",
+            "    capaian_policy: mojokerto\n    plausibility:\n      capaian_ceiling: 150\n",
+            1,
+        )
+    )
+    from helpers import load_org_file
+
+    load_org_file(service.db, org)
+    _import(service)
+    perf = _perf(service, tmp_path / "up")
+    _at_tw2_entry(service, perf)
+    # 144,44 % is under Mojokerto's own 150 %: accepted without a penjelasan.
+    assert perf.submit(Submission("kasi.pelayanan", "7.01.02.2.04.02", "2024-TW2", value="9"))["capaian"] == "144.44"
+
+
+def test_saved_rows_are_draf_until_the_task_is_sent(service: WorkflowService, tmp_path: Path) -> None:
+    _import(service)
+    perf = _perf(service, tmp_path / "up")
+    instance_id, task = _at_tw2_entry(service, perf)
+    for code, value in (("KL-1", "431/431"), ("7.01.02.2.04", "93"), ("7.01.02.2.04.02", "5")):
+        sub = Submission(
+            "kasi.pelayanan", code, "2024-TW2", value=value, note="Di bawah rencana" if code == "7.01.02.2.04" else None
+        )
+        assert perf.submit(sub)["status"] == "draf"
+    assert perf.owed(task) == []  # saved rows are not owed: Kirim sends them
+    mine = ("KL-1", "7.01.02.2.04", "7.01.02.2.04.02")
+    assert {c: r.status for c, r in _rows(service, "2024-TW2").items() if c in mine} == dict.fromkeys(mine, "draf")
+    service.act(task, "done", "kasi.pelayanan")
+    rows = _rows(service, "2024-TW2")
+    assert {rows[c].status for c in mine} == {"dikirim"}
+    # Nobody else's rows were sent by it.
+    assert {r.status for c, r in rows.items() if c not in mine} <= {"draf"}
+    counts = perf.tracker(instance_id)["counts"]
+    assert counts["dikirim"] == 3 and counts["draf"] == 0

@@ -39,10 +39,19 @@ def _site(tmp_path: Path) -> tuple[str, Path]:
     return url, folder
 
 
-def _load_version_3(folder: Path) -> None:
-    """What the admin page's "load" does: a new version's file saved into the SOP folder."""
-    text = (folder / f"{S4}.v2.yaml").read_text(encoding="utf-8").replace("version: 2\n", "version: 3\n", 1)
-    (folder / f"{S4}.v3.yaml").write_text(text, encoding="utf-8")
+def _latest(folder: Path) -> int:
+    """The newest version of S4 in FOLDER (the one new instances start on)."""
+    return SopRegistry.from_directory(folder).get(S4).version
+
+
+def _load_next_version(folder: Path) -> int:
+    """What the admin page's "load" does: a new version's file saved into the SOP folder. Returns
+    its number (one more than the newest in the folder)."""
+    latest = _latest(folder)
+    text = (folder / f"{S4}.v{latest}.yaml").read_text(encoding="utf-8")
+    text = text.replace(f"version: {latest}\n", f"version: {latest + 1}\n", 1)
+    (folder / f"{S4}.v{latest + 1}.yaml").write_text(text, encoding="utf-8")
+    return latest + 1
     # A file system with a coarse clock may give it the same time as the others: the count changes anyway.
 
 
@@ -67,11 +76,12 @@ def test_the_scheduler_registry_finds_a_version_loaded_by_the_web(tmp_path: Path
     scheduler = ReminderEngine(WorkflowService(db, SopRegistry.from_directory(folder)), None)
     old = web.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
     scheduler.run_pass()
-    _load_version_3(folder)
+    latest = _latest(folder)
+    loaded = _load_next_version(folder)
     web.registry.refresh()
     new = web.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
     web.act(web.status(old).waiting_on[0].task_id, "done", "camat")  # the old version's next step opens
-    assert {web.status(old).sop_version, web.status(new).sop_version} == {2, 3}
+    assert {web.status(old).sop_version, web.status(new).sop_version} == {latest, loaded}
     report = scheduler.run_pass()
     assert report.events_processed >= 2
     assert _unprocessed(url) == []
@@ -88,15 +98,15 @@ def _run_until_processed(command: list[str], env: dict[str, str], url: str, fold
         while _unprocessed(url) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _unprocessed(url) == [], "the first pass did not run"
-        _load_version_3(folder)
+        loaded = _load_next_version(folder)
         subprocess.run([SAKIP, "start", S4, "--unit", "kutorejo", "--period", "2024-TW2", "--as", "camat"],
                        env=env, check=True, capture_output=True, timeout=60)  # fmt: skip
         waiting = _unprocessed(url)
-        assert [version for _id, version in waiting] == [3]
+        assert [version for _id, version in waiting] == [loaded]
         deadline = time.monotonic() + 60
         while _unprocessed(url) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.5)
-        assert _unprocessed(url) == [], "the task opened on version 3 was never processed"
+        assert _unprocessed(url) == [], f"the task opened on version {loaded} was never processed"
         assert process.poll() is None
     finally:
         os.killpg(process.pid, signal.SIGTERM)

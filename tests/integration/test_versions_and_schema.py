@@ -29,18 +29,20 @@ def _copy_definitions(tmp_path: Path) -> Path:
 def test_a_new_version_serves_new_instances_while_running_ones_keep_theirs(
     service: WorkflowService, tmp_path: Path, clock: FrozenClock
 ) -> None:
-    # Before version 2 was added: S4 at version 1 only, next to the other SOPs.
+    # Before versions 2 and 3 were added: S4 at version 1 only, next to the other SOPs.
     sops = _copy_definitions(tmp_path)
     (sops / f"{S4}.v2.yaml").unlink()
+    (sops / f"{S4}.v3.yaml").unlink()
     before = WorkflowService(service.db, SopRegistry.from_directory(sops), clock=clock)
     old = before.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
 
-    # The real sop_definitions/ adds version 2: new instances get it, the running one keeps version 1.
+    # The real sop_definitions/ adds versions 2 and 3: new instances get the latest, 3; the running
+    # one keeps version 1.
     new = service.start(S4, "kutorejo", "2024-TW2", "camat").instance_id
 
-    assert (service.status(old).sop_version, service.status(new).sop_version) == (1, 2)
+    assert (service.status(old).sop_version, service.status(new).sop_version) == (1, 3)
     # Step 10 follows each instance's own version: under v1 the Sekretaris Camat reports (done),
-    # under v2 the Camat signs.
+    # from v2 the Camat signs.
     assert drive(service, old, until="lapor_camat")[-1] == "lapor_camat"
     assert drive(service, new, until="lapor_camat")[-1] == "lapor_camat"
     steps = {
@@ -49,10 +51,10 @@ def test_a_new_version_serves_new_instances_while_running_ones_keep_theirs(
         for t in service.tasks_for(user)
         if t.step_id == "lapor_camat"
     }
-    assert steps == {old: (1, "sekcam", ("done",)), new: (2, "camat", ("sign",))}
+    assert steps == {old: (1, "sekcam", ("done",)), new: (3, "camat", ("sign",))}
     assert drive(service, old) == ["lapor_camat", "arsip", "selesai"]
     assert drive(service, new) == ["lapor_camat", "arsip", "selesai"]
-    assert (service.status(old).sop_version, service.status(new).sop_version) == (1, 2)
+    assert (service.status(old).sop_version, service.status(new).sop_version) == (1, 3)
 
 
 def test_an_sop_version_edited_in_place_after_use_is_refused(
@@ -60,14 +62,14 @@ def test_an_sop_version_edited_in_place_after_use_is_refused(
 ) -> None:
     instance_id = service.start(S4, "kutorejo", "2024-TW1", "camat").instance_id
     version = service.status(instance_id).sop_version
-    assert version == 2  # the latest version of S4 is the one the instance is pinned to
+    assert version == 3  # the latest version of S4 is the one the instance is pinned to
     sops = _copy_definitions(tmp_path)
     path = sops / f"{S4}.v{version}.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("waktu: 60 Menit", "waktu: 90 Menit", 1), encoding="utf-8")
     edited = WorkflowService(service.db, SopRegistry.from_directory(sops), clock=clock)
     task = edited.tasks_for("camat")[0]
 
-    with pytest.raises(InvalidInput, match=f"{S4} version 2 was changed after instances started from it"):
+    with pytest.raises(InvalidInput, match=f"{S4} version 3 was changed after instances started from it"):
         edited.act(task.id, "done", "camat")
     assert service.status(instance_id).state == "nota_dinas"
 

@@ -179,7 +179,11 @@ def test_engine_errors_read_as_the_pages_showed_them_and_english_is_the_contract
     cases = [
         (Conflict("task 5 is already done by kasi.pelayanan at 2024-04-01T02:00:00Z", code="task.finished_by_at",
                   task=5, status="done", by="kasi.pelayanan", at="2024-04-01T02:00:00Z"),
-         "tugas 5 sudah selesai oleh kasi.pelayanan pada 2024-04-01T02:00:00Z"),
+         # The page writes the contract's UTC time in the unit's zone (Asia/Jakarta when the task is unknown).
+         "tugas 5 sudah selesai oleh kasi.pelayanan pada 1 April 2024 09.00 WIB"),
+        (Conflict("task 5 is already return at 2024-05-14T03:05:00Z", code="task.finished_at", task=5,
+                  status="return", at="2024-05-14T03:05:00Z"),
+         "tugas 5 sudah dikembalikan pada 14 Mei 2024 10.05 WIB"),
         (Conflict("task 5 is already approve", code="task.finished", task=5, status="approve"),
          "tugas 5 sudah disetujui"),
         (Conflict("task 7 was changed by someone else at the same time; reload it", code="task.changed", task=7),

@@ -113,7 +113,7 @@ def test_the_json_keeps_the_fields_consumers_read() -> None:
     data = compute_kertas_kerja(_loaded(2)).as_json()
     assert list(data) == [
         "unit", "unit_name", "period", "instance_id", "target_set", "policy", "penyerapan_anggaran", "rows",
-        "sasaran", "average_capaian",
+        "sasaran", "average_capaian", "measured",
     ]  # fmt: skip
     assert (data["period"], data["policy"], data["penyerapan_anggaran"], data["average_capaian"]) == (
         "2024-TW2", "mojokerto", "25.00", "76.05",

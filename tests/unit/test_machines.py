@@ -62,10 +62,11 @@ def spec(request: pytest.FixtureRequest) -> SopSpec:
 
 
 def test_every_seed_sop_has_a_machine_and_the_review_and_fanout_steps_are_found() -> None:
-    # The four seed SOPs, S4 at versions 1 and 2 (both serve instances), the others at version 1.
+    # The four seed SOPs, S4 at versions 1, 2 and 3 (all serve instances), the others at version 1.
     assert [(spec.key, spec.version) for spec in SPECS] == [
         ("pengukuran-data-kinerja", 1),
         ("pengukuran-data-kinerja", 2),
+        ("pengukuran-data-kinerja", 3),
         ("pengumpulan-data-kinerja", 1),
         ("pengumpulan-data-kinerja-jetis", 1),
         ("penyusunan-lkjip", 1),
@@ -73,12 +74,14 @@ def test_every_seed_sop_has_a_machine_and_the_review_and_fanout_steps_are_found(
     assert [param.id for param in REVIEWS] == [
         "pengukuran-data-kinerja.v1:reviu_sekcam",
         "pengukuran-data-kinerja.v2:reviu_sekcam",
+        "pengukuran-data-kinerja.v3:reviu_sekcam",
         "pengumpulan-data-kinerja.v1:koreksi_format",
         "pengumpulan-data-kinerja-jetis.v1:analisa",
     ]
     assert [param.id for param in FANOUTS] == [
         "pengukuran-data-kinerja.v1:pengukuran_asn",
         "pengukuran-data-kinerja.v2:pengukuran_asn",
+        "pengukuran-data-kinerja.v3:pengukuran_asn",
         "pengumpulan-data-kinerja.v1:isi_data_kasi",
         "pengumpulan-data-kinerja-jetis.v1:isi_data_asn",
     ]
@@ -336,8 +339,8 @@ def test_machine_cache_keeps_different_sops_apart() -> None:
     cache = MachineCache()
     machines = {(spec.key, spec.version): cache.get(spec) for spec in SPECS}
 
-    # One machine per SOP version: S4 v1 and v2 are kept apart as well as the different SOPs.
-    assert len(machines) == len(SPECS) == 5
+    # One machine per SOP version: S4 v1, v2 and v3 are kept apart as well as the different SOPs.
+    assert len(machines) == len(SPECS) == 6
     assert len({id(machine) for machine in machines.values()}) == len(SPECS)
     for spec in SPECS:
         assert machines[(spec.key, spec.version)].spec is spec

@@ -238,11 +238,13 @@ SEEDS: dict[str, Seed] = {
 }
 
 KEYS = sorted(SEEDS)
-# Every SOP version in sop_definitions/: S4 at version 1 and at version 2 (step 10 signed by the
-# Camat), the others at version 1. Both S4 versions serve instances, so both are checked against the seed.
+# Every SOP version in sop_definitions/: S4 at version 1, at version 2 (step 10 signed by the
+# Camat) and at version 3 (steps 6-8 record that they run again after a per-row return), the others
+# at version 1. Every S4 version serves instances, so each is checked against the seed.
 VERSIONS = [
     (S4, 1),
     (S4, 2),
+    (S4, 3),
     ("pengumpulan-data-kinerja", 1),
     ("pengumpulan-data-kinerja-jetis", 1),
     ("penyusunan-lkjip", 1),
@@ -274,17 +276,17 @@ def sop(request: pytest.FixtureRequest, registry: SopRegistry) -> tuple[SopSpec,
     return registry.get(key, version), SEEDS[key]
 
 
-def test_registry_holds_the_four_seed_sops_with_s4_at_versions_1_and_2(registry: SopRegistry) -> None:
+def test_registry_holds_the_four_seed_sops_with_s4_at_versions_1_2_and_3(registry: SopRegistry) -> None:
     assert [(spec.key, spec.version) for spec in registry.all()] == VERSIONS
     assert sorted({spec.key for spec in registry.all()}) == KEYS
-    # The newest version of each: S4 at 2, the others at 1.
+    # The newest version of each: S4 at 3, the others at 1.
     assert [(spec.key, spec.version) for spec in registry.latest()] == [
-        (S4, 2),
+        (S4, 3),
         ("pengumpulan-data-kinerja", 1),
         ("pengumpulan-data-kinerja-jetis", 1),
         ("penyusunan-lkjip", 1),
     ]
-    assert registry.get(S4) is registry.get(S4, 2)
+    assert registry.get(S4) is registry.get(S4, 3)
 
 
 def test_s4_version_2_differs_from_version_1_only_in_step_10(registry: SopRegistry) -> None:
@@ -316,6 +318,20 @@ def test_s4_version_2_differs_from_version_1_only_in_step_10(registry: SopRegist
     # Apart from the executor, the kind and the resolution explaining the change, step 10 is unchanged.
     assert new.resolution and old.resolution and new.resolution != old.resolution
     assert dataclasses.replace(new, pelaksana="sekcam", kind=StepKind.TASK, resolution=old.resolution) == old
+
+
+def test_s4_version_3_differs_from_version_2_only_in_the_resolutions_of_steps_6_to_8(registry: SopRegistry) -> None:
+    v2, v3 = registry.get(S4, 2), registry.get(S4, 3)
+
+    assert (v2.periode, v2.header, v2.roles) == (v3.periode, v3.header, v3.roles)
+    assert v2.digest != v3.digest
+    changed = [(a.no, a.id) for a, b in zip(v2.steps, v3.steps, strict=True) if a != b]
+    assert changed == [("6.", "evaluasi"), ("7.", "rekap"), ("8.", "lapor_rekap")]
+    for old, new in zip(v2.steps[5:8], v3.steps[5:8], strict=True):
+        # Only the resolution changed: it keeps what v2 said and records the choice made for a return.
+        assert dataclasses.replace(new, resolution=old.resolution) == old
+        assert new.resolution and (old.resolution or "") in new.resolution
+        assert "run again" in new.resolution and "changed since the reviewed draft" in new.resolution
 
 
 def test_each_sop_has_as_many_steps_as_its_seed_table(sop: tuple[SopSpec, Seed]) -> None:
@@ -370,6 +386,7 @@ def test_the_rule_for_resolutions_covers_the_steps_the_seed_leaves_unclear(regis
 
     assert unclear("pengukuran-data-kinerja", 1) == ["5.", "7.", "8.", "9.", "10.", "11."]
     assert unclear("pengukuran-data-kinerja", 2) == ["5.", "7.", "8.", "9.", "10.", "11."]
+    assert unclear("pengukuran-data-kinerja", 3) == ["5.", "7.", "8.", "9.", "10.", "11."]
     assert unclear("pengumpulan-data-kinerja-jetis") == ["6", "7", "10", "11", "12"]
     assert unclear("pengumpulan-data-kinerja") == [str(n) for n in range(1, 10)]
     assert unclear("penyusunan-lkjip") == []
@@ -460,6 +477,7 @@ def test_paraf_and_sign_steps(registry: SopRegistry) -> None:
     # 002:1400 "melaporkan ... kepada Camat": v1 has no signature; from v2 the Camat signs the report
     assert signing("pengukuran-data-kinerja", 1) == {}
     assert signing("pengukuran-data-kinerja", 2) == {"10.": StepKind.SIGN}
+    assert signing("pengukuran-data-kinerja", 3) == {"10.": StepKind.SIGN}
     assert registry.get("pengukuran-data-kinerja", 2).steps[9].pelaksana == "camat"
     assert signing("pengumpulan-data-kinerja-jetis") == {}
 
@@ -498,7 +516,7 @@ def test_lkjip_runs_per_year_and_the_others_per_triwulan(registry: SopRegistry) 
 
 
 def test_specs_are_immutable(registry: SopRegistry) -> None:
-    spec = registry.get("pengukuran-data-kinerja")  # the latest, version 2
+    spec = registry.get("pengukuran-data-kinerja")  # the latest, version 3
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.version = 1  # type: ignore[misc]
@@ -516,7 +534,7 @@ def test_specs_are_immutable(registry: SopRegistry) -> None:
     assert isinstance(spec.roles, tuple)
     assert isinstance(spec.header.dasar_hukum, tuple)
     assert isinstance(spec.steps[3].kelengkapan, tuple)
-    assert spec.version == 2
+    assert spec.version == 3
     assert spec.steps[8].return_to == "rekap"
     assert (spec.steps[9].pelaksana, spec.steps[9].kind) == ("camat", StepKind.SIGN)
     assert registry.get("pengukuran-data-kinerja") is spec
@@ -528,5 +546,5 @@ def test_loading_the_same_files_twice_gives_equal_specs_with_a_stable_digest(reg
     assert again.all() == registry.all()
     for spec in registry.all():
         assert re.fullmatch(r"[0-9a-f]{64}", spec.digest)
-    # One distinct digest per file: S4 v1 and v2 included.
+    # One distinct digest per file: S4 v1, v2 and v3 included.
     assert len({spec.digest for spec in registry.all()}) == len(VERSIONS)

@@ -171,10 +171,11 @@ def test_an_instance_that_moved_on_refuses_its_old_steps_task() -> None:
         check_action(replace(OK, instance_state="s5"))
 
 
-def test_a_return_needs_a_note_and_rows_go_only_with_a_return() -> None:
+def test_a_return_needs_a_note_or_rows_and_rows_go_only_with_a_return() -> None:
     with pytest.raises(InvalidInput) as caught:
         check_action(replace(OK, action="return"))
     assert caught.value.code == "return.needs_note"
+    check_action(replace(OK, action="return", has_rows=True))  # returned rows carry their own notes
     with pytest.raises(InvalidInput) as caught:
         check_action(replace(OK, has_rows=True))
     assert caught.value.code == "rows.only_return"

@@ -68,6 +68,8 @@ class Unit(Base):
     capaian_policy: Mapped[str | None] = mapped_column(String(32))
     # How a Nota Dinas is numbered, e.g. "065/{seq}/{unit_code}/{year}"; inherited from the Kabupaten.
     nota_dinas_pattern: Mapped[str | None] = mapped_column(String(100))
+    # Plausibility bounds of entered realisasi (workflow.domain.plausibility.KEYS); nearest unit wins per key.
+    plausibility: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 def unit_chain(session: Session, unit: Unit) -> list[Unit]:

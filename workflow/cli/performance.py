@@ -215,6 +215,8 @@ def rekap_command(unit: str, period: str, as_json: bool, xlsx: Path | None, db_u
         from workflow.services.workbook import write_rekap_xlsx
 
         write_rekap_xlsx(data, xlsx)
+    if not data["measured"]:  # no cycle and no realisasi of the triwulan: the rows are listed, unmeasured
+        click.echo(f"no cycle for {data['unit']} {data['period']}: values and capaian are empty", err=True)
     if as_json:
         emit(data)
         return

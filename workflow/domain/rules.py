@@ -140,7 +140,8 @@ class ActRequest:
 def check_action(request: ActRequest) -> None:
     """Refuse an action that cannot be taken, with the contract's message and the error's code:
     an action the step does not have; a task already finished (by whom, when); an instance that
-    moved on; a return without a note; indicator rows on anything but a return."""
+    moved on; a return with neither a note nor indicator rows (each returned row's note is checked by
+    the review step, `step_kinds.returned_rows`); indicator rows on anything but a return."""
     r = request
     if r.action not in r.step_actions:
         actions = ", ".join(r.step_actions)
@@ -173,7 +174,7 @@ def check_action(request: ActRequest) -> None:
             f"instance {r.instance_id} has moved on to {r.instance_state!r}",
             code="instance.moved_on", instance=r.instance_id, state=r.instance_state,
         )  # fmt: skip
-    if r.action == "return" and not r.note:
+    if r.action == "return" and not r.note and not r.has_rows:  # returned rows carry their own notes
         raise InvalidInput("note: a return needs a note saying what to correct", code="return.needs_note")
     if r.has_rows and r.action != "return":
         raise InvalidInput("rows: only a return can point at indicator rows", code="rows.only_return")

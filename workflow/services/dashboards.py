@@ -11,9 +11,11 @@ from sqlalchemy import select
 from workflow.adapters import repository
 from workflow.adapters.models import Cycle, Instance, Task, Unit
 from workflow.domain.rules import OPEN
+from workflow.domain.scales import load_scale
 from workflow.errors import WorkflowError
 from workflow.services.engine import WorkflowService
 from workflow.services.performance import PerformanceService
+from workflow.services.rekap import WAITING
 from workflow.sop.spec import FINISHED_STATE
 
 
@@ -92,25 +94,49 @@ def overview_data(service: WorkflowService, kabupaten_code: str) -> dict[str, An
 
 
 def dashboard_data(perf: PerformanceService, unit_code: str, year: int) -> dict[str, Any]:
-    """Per indicator: target, realisasi and capaian for each triwulan with data."""
+    """Per indicator: target, realisasi and capaian for each measured triwulan of YEAR.
+
+    A triwulan with no cycle and no realisasi of its own is not measured: it is listed in
+    `quarters` with `measured: false` and has no entry in any indicator's `quarters`; nor has a
+    measured triwulan for an indicator with no value entered in it yet (a cycle just opened). `bands`
+    are the predikat bands of the `capaian` scale, lowest first, that colour the bars."""
+    measured = set(perf.measured_quarters(unit_code, year))
     series: dict[str, dict[str, Any]] = {}
-    for quarter in (1, 2, 3, 4):
+    for quarter in sorted(measured):
         try:
             rekap = perf.rekap(unit_code, f"{year}-TW{quarter}")
         except WorkflowError:
+            measured.discard(quarter)
             continue
         for row in rekap["rows"]:
             item = series.setdefault(
                 row["code"], {"code": row["code"], "name": row["name"], "satuan": row["satuan"], "quarters": {}}
             )
-            if row["value"] is not None:
+            if row["value"] is not None and row[f"tw{quarter}"] not in (None, WAITING):  # a value of its own
                 item["quarters"][quarter] = {
                     "target": row["target"],
                     "value": row["value_percent"] or row["value"],
                     "capaian": row["capaian"],
                     "predikat": row["predikat"],
                 }
-    return {"unit": unit_code, "year": year, "indicators": list(series.values())}
+    scale = load_scale("capaian")
+    return {
+        "unit": unit_code,
+        "year": year,
+        "quarters": [{"quarter": q, "measured": q in measured} for q in (1, 2, 3, 4)],
+        "bands": [
+            {
+                "grade": b.grade,
+                "label": b.label,
+                "min": b.min,
+                "min_inclusive": b.min_inclusive,
+                "max": b.max,
+                "max_inclusive": b.max_inclusive,
+            }
+            for b in scale.bands
+        ],  # fmt: skip
+        "indicators": list(series.values()),
+    }
 
 
 __all__ = ["dashboard_data", "overview_data"]

@@ -61,6 +61,7 @@ DEMO_VALUES: dict[str, tuple[str | None, str | None, str | None, str | None]] = 
 SHORTFALL_NOTE = (
     "Realisasi di bawah rencana triwulan; penyebab dan tindak lanjutnya dibahas dalam rapat evaluasi bulanan."
 )
+EXCEEDED_NOTE = "Target terlampaui karena permohonan meningkat; target tahun depan diusulkan naik."
 
 
 def _free_period(service: WorkflowService, unit: str, year: int) -> str:
@@ -115,9 +116,10 @@ def _enter(perf: PerformanceService, username: str, codes: list[str], period: st
         try:
             result = perf.submit(sub)
         except WorkflowError as exc:
-            if "catatan" not in str(exc):
+            notes = {"realisasi.needs_reason": SHORTFALL_NOTE, "realisasi.needs_explanation": EXCEEDED_NOTE}
+            if exc.code not in notes:
                 raise
-            sub = dataclasses.replace(sub, note=SHORTFALL_NOTE)
+            sub = dataclasses.replace(sub, note=notes[exc.code])
             result = perf.submit(sub)
         shown = "menunggu sumber" if result["pending"] else result["value"]
         capaian = f" capaian {result['capaian']}%" if result["capaian"] else ""

@@ -463,8 +463,8 @@ class WorkflowService(TaskQueries):
         task.outcome = a.action
         task.finished_at = a.now
         task.finished_by_id = a.actor.person.id
-        task.note = a.note
         hooks.before_move(a)
+        task.note = a.note  # after the step kind's effects: a per-row return adds its rows' notes
         opened: list[Task] = []
         if token.state != a.from_state:
             instance.state = token.state

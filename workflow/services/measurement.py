@@ -27,16 +27,18 @@ from workflow.domain.indicators import (
     quarter_target,
 )
 from workflow.domain.periods import Period, PeriodError
+from workflow.domain.plausibility import Bounds, bounds_for
 from workflow.domain.roles import position_key
 from workflow.services.org import holdings
 from workflow.sop.spec import SopSpec, StepKind, StepSpec
 
 # Realisasi statuses; "belum" (not entered) is the absence of a row.
 BELUM = "belum"
+DRAF = "draf"  # saved by its owner, not yet sent: sent when the data-entry task is done
 DIKIRIM = "dikirim"
 DIKEMBALIKAN = "dikembalikan"
 DITERIMA = "diterima"
-STATUSES = (BELUM, DIKIRIM, DIKEMBALIKAN, DITERIMA)
+STATUSES = (BELUM, DRAF, DIKIRIM, DIKEMBALIKAN, DITERIMA)
 # Base target kinds in the order a new cycle defaults to them (PK Perubahan only by an explicit switch,
 # or when a unit has nothing else).
 BASE_KINDS = ("pk", "pk_perubahan", "renstra")
@@ -96,6 +98,11 @@ def policy_for(session: Session, unit: Unit) -> CapaianPolicy:
         if current.capaian_policy:
             return POLICIES[current.capaian_policy]
     return POLICIES["mojokerto"]
+
+
+def bounds_for_unit(session: Session, unit: Unit) -> Bounds:
+    """UNIT's plausibility bounds: per key, the nearest unit up the chain that sets it, else the default."""
+    return bounds_for(u.plausibility for u in unit_chain(session, unit))
 
 
 def unit_indicators(session: Session, unit_id: int, year: int) -> list[Indicator]:
@@ -170,6 +177,20 @@ def missing_for_task(session: Session, task: Task, instance: Instance, now: date
         if row is None or row.status == DIKEMBALIKAN:
             missing.append(indicator)
     return missing
+
+
+def send_drafts(session: Session, task: Task, instance: Instance, now: datetime) -> int:
+    """Send (draf -> dikirim) the saved rows of the indicators TASK's holder answers for; return how many."""
+    when = period_year(instance.period)
+    if when is None:
+        return 0
+    owned = {i.id for i in owned_indicators(session, task, when[0], now)}
+    sent = 0
+    for (indicator_id, _), row in rows_for(session, task.unit_id, [instance.period]).items():
+        if indicator_id in owned and row.status == DRAF:
+            row.status = DIKIRIM
+            sent += 1
+    return sent
 
 
 def accept_period(session: Session, instance: Instance) -> int:

@@ -20,6 +20,7 @@ from workflow.domain.capaian import POLICIES
 from workflow.domain.limits import NAME_MAX, SHORT_MAX, too_long
 from workflow.domain.localtime import local_date
 from workflow.domain.plaintext import control_problem, shown
+from workflow.domain.plausibility import check_settings as check_plausibility
 from workflow.domain.roles import ROLES, ROLES_WITH_SEKSI, SEKSI, Holder, Holding
 from workflow.services.unit_calendars import validate_calendar
 from workflow.sop.yamlsource import LineDict, LineList, SourceError, SourceErrors, load_yaml
@@ -78,6 +79,7 @@ class UnitSpec:
     calendar: dict[str, Any] | None = None
     capaian_policy: str | None = None
     nota_dinas_pattern: str | None = None
+    plausibility: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -210,9 +212,18 @@ def parse_org_file(file_path: Path) -> OrgFile:
                 "calendar",
                 "capaian_policy",
                 "nota_dinas_pattern",
+                "plausibility",
             },
             path,
         )
+        plausibility: dict[str, Any] | None = None
+        if raw.get("plausibility") is not None:
+            problems = check_plausibility(raw["plausibility"])
+            for key, reason in problems:
+                where = f"{path}.plausibility" + (f".{shown(key)}" if key else "")
+                errors.append(SourceError(file, raw.line_of("plausibility"), where, reason))
+            if not problems:
+                plausibility = {str(k): str(v) for k, v in raw["plausibility"].items()}
         calendar: dict[str, Any] | None = None
         if raw.get("calendar") is not None:
             calendar, problems = validate_calendar(raw["calendar"])
@@ -259,7 +270,7 @@ def parse_org_file(file_path: Path) -> OrgFile:
             errors.append(SourceError(file, raw.line_of("timezone"), f"{path}.timezone", f"unknown time zone {tz!r}"))
         if code and name and kind:
             codes.add(code)
-            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar, policy, pattern))
+            units.append(UnitSpec(code, name, kind, parent, tz, unit_code, calendar, policy, pattern, plausibility))
 
     people: list[PersonSpec] = []
     raw_people = data.get("people")
@@ -391,6 +402,7 @@ def load_org(session: Session, org: OrgFile) -> LoadSummary:
         unit.calendar = spec.calendar
         unit.capaian_policy = spec.capaian_policy
         unit.nota_dinas_pattern = spec.nota_dinas_pattern
+        unit.plausibility = spec.plausibility
         unit.parent_id = None
         if spec.parent is not None:
             session.flush()

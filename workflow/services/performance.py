@@ -39,9 +39,11 @@ from workflow.domain.indicators import (
     TARGET_KIND_LABELS,
     TARGET_KINDS,
     IndicatorError,
+    IndicatorRule,
     Value,
     canonical,
     parse_period,
+    predikat,
     quantize,
     ratio_value,
     read_value,
@@ -49,7 +51,8 @@ from workflow.domain.indicators import (
 from workflow.domain.limits import NUMBER_MAX, free_text, grouped, too_long
 from workflow.domain.localtime import iso, utcnow
 from workflow.domain.numbers import format_id
-from workflow.domain.periods import Period, PeriodError
+from workflow.domain.periods import ROMAN, Period, PeriodError
+from workflow.domain.plausibility import Bounds, flags, needs_explanation, needs_reason
 from workflow.domain.rules import DONE, OPEN, TARGET_SWITCHERS, leading_holding, may_switch_targets, may_take
 from workflow.errors import Conflict, InvalidInput, NotAllowed, NotFound, invalid_value
 from workflow.services.engine import holding_for_task
@@ -58,6 +61,9 @@ from workflow.services.measurement import (
     DIKEMBALIKAN,
     DIKIRIM,
     DITERIMA,
+    DRAF,
+    Measured,
+    bounds_for_unit,
     default_target_set,
     entry_step,
     instance_target_set,
@@ -71,6 +77,7 @@ from workflow.services.measurement import (
     remeasure,
     rule_of,
     set_label,
+    target_rows,
     unit_indicators,
     value_of,
 )
@@ -125,6 +132,67 @@ def _dec(value: Decimal | None) -> str | None:
 
 def _value_json(value: Value | None) -> str | None:
     return None if value is None else value.display()
+
+
+#: What a data-entry input asks for, by the indicator's aggregation: the quarter's own value
+#: (added up, or averaged, over the year), the value to date, or the latest value.
+ASKS = {"sum": "quarter", "average": "quarter", "cumulative": "to_date", "last": "last"}
+
+
+def _ratio_percent(value: Value | None) -> str | None:
+    """A ratio's value in percent (2 places), or None for another value or a zero denominator."""
+    if value is None or value.numerator is None or value.denominator is None or value.denominator == 0:
+        return None
+    return _dec(quantize(value.percent()))
+
+
+def _measure_entry(
+    s: Session,
+    indicator: Indicator,
+    base: TargetSet | None,
+    quarters: dict[int, Value],
+    quarter: int,
+    policy: Any,
+    bounds: Bounds,
+    current: Value | None,
+) -> dict[str, Any]:
+    """An entry row's numbers with CURRENT as this quarter's value: the targets (annual, to date,
+    the quarter's own), the value s.d. the quarter, the capaian and predikat, flags, what note is needed."""
+    rule = rule_of(indicator)
+    quarters = {q: v for q, v in quarters.items() if q < quarter}
+    if current is not None:
+        quarters[quarter] = current
+    measured = measure_upto(s, indicator, base, quarters, quarter, policy)
+    annual, plan = target_rows(s, indicator, base)
+    plan_quarter = None
+    if plan is not None:
+        plan_quarter = (plan[1].tw1, plan[1].tw2, plan[1].tw3, plan[1].tw4)[quarter - 1]
+    capaian = measured.capaian if current is not None else None
+    value_s_d = measured.value if current is not None else None
+    needs = None
+    if capaian is not None and needs_explanation(capaian, bounds):
+        needs = "explanation"
+    elif capaian is not None and needs_reason(rule, quarter, capaian, measured.quarterly):
+        needs = "reason"
+    return {
+        "target": measured.target,  # the target s.d. the quarter, as measured
+        "target_annual": annual[1].annual if annual is not None else (plan[1].annual if plan is not None else None),
+        "target_quarter": plan_quarter,
+        "target_set": set_label(measured.target_set),
+        "by_quarter": measured.quarterly,
+        "quarter_value": _value_json(current),
+        "quarter_percent": _dec(quantize(current.percent()))
+        if current is not None and current.numerator is not None
+        else None,
+        "value_s_d": _value_json(value_s_d),
+        "value_s_d_percent": _ratio_percent(value_s_d),
+        "capaian": _dec(capaian),
+        "predikat": predikat(capaian) if capaian is not None else None,
+        "needs": needs,
+        "flags": list(flags(rule, quarter, capaian, measured.quarterly, quarters, bounds))
+        if current is not None
+        else [],
+    }
 
 
 class PerformanceService:
@@ -231,7 +299,7 @@ class PerformanceService:
                 row.pending = value is None
                 row.source_period = sub.source_period  # checked and stripped by submit
                 row.note = free_text("catatan", sub.note)
-                row.status = DIKIRIM
+                row.status = DRAF
                 row.return_note = None
                 row.entered_by_id = person.id
                 row.entered_at = now
@@ -240,7 +308,7 @@ class PerformanceService:
                 unit = repository.row(s, Unit, indicator.unit_id)
                 base = instance_target_set(s, instance)
                 measured = remeasure(s, row, indicator, base, unit)
-                self._require_note(rule.aggregation, quarter, measured.capaian, measured.quarterly, row, indicator)
+                self._require_note(rule, quarter, measured, row, indicator, bounds_for_unit(s, unit))
                 s.flush()
                 for item in files:
                     s.add(
@@ -287,22 +355,31 @@ class PerformanceService:
 
     @staticmethod
     def _require_note(
-        aggregation: str, quarter: int, capaian: Decimal | None, quarterly: bool, row: Realisasi, ind: Indicator
+        rule: IndicatorRule, quarter: int, measured: Measured, row: Realisasi, ind: Indicator, bounds: Bounds
     ) -> None:
-        # A running total (sum, cumulative) measured against the annual target is short until the
-        # year is done; a missed Rencana Aksi quarter target, a missed target in TW IV, or a level
-        # indicator (last, average) below its target needs a reason.
-        if capaian is None or capaian >= 100 or row.note:
+        """A missed target needs its hambatan; a capaian above the ceiling its penjelasan (plausibility)."""
+        capaian = measured.capaian
+        if row.note or capaian is None:
             return
-        if aggregation in ("sum", "cumulative") and quarter < 4 and not quarterly:
-            return
-        raise InvalidInput(
-            f"catatan: capaian {ind.code} {format_id(capaian, 2)}% di bawah target; "
-            "tuliskan hambatan dan rencana tindak lanjutnya",
-            code="realisasi.needs_reason",
-            indicator=ind.code,
-            capaian=format_id(capaian, 2),
-        )
+        if needs_explanation(capaian, bounds):
+            raise InvalidInput(
+                f"catatan: capaian {ind.code} s.d. TW {ROMAN[quarter]} {format_id(capaian, 2)}% "
+                f"di atas batas {format_id(bounds.capaian_ceiling)}%; periksa kembali nilainya, "
+                "atau tuliskan penjelasan mengapa target terlampaui",
+                code="realisasi.needs_explanation",
+                indicator=ind.code,
+                quarter=ROMAN[quarter],
+                capaian=format_id(capaian, 2),
+                ceiling=format_id(bounds.capaian_ceiling),
+            )
+        if needs_reason(rule, quarter, capaian, measured.quarterly):
+            raise InvalidInput(
+                f"catatan: capaian {ind.code} {format_id(capaian, 2)}% di bawah target; "
+                "tuliskan hambatan dan rencana tindak lanjutnya",
+                code="realisasi.needs_reason",
+                indicator=ind.code,
+                capaian=format_id(capaian, 2),
+            )
 
     def _read(self, indicator: Indicator, sub: Submission) -> Value | None:
         rule = rule_of(indicator)
@@ -557,7 +634,7 @@ class PerformanceService:
                 )
             }
             owners: dict[str, dict[str, Any]] = {}
-            counts = {BELUM: 0, DIKIRIM: 0, DIKEMBALIKAN: 0, DITERIMA: 0}
+            counts = {BELUM: 0, DRAF: 0, DIKIRIM: 0, DIKEMBALIKAN: 0, DITERIMA: 0}
             for indicator in unit_indicators(s, instance.unit_id, year):
                 label = owner_label(s, indicator)
                 entry_row = owners.get(label)
@@ -595,7 +672,7 @@ class PerformanceService:
                 if latest is not None:
                     owner["task"] = {"id": latest.id, "status": latest.status, "round": latest.round,
                                      "due_at": iso(latest.due_at)}  # fmt: skip
-                owed = [i for i in owner["indicators"] if i["status"] in (BELUM, DIKEMBALIKAN)]
+                owed = [i for i in owner["indicators"] if i["status"] in (BELUM, DRAF, DIKEMBALIKAN)]
                 owner["owes"] = len(owed)
             total = sum(counts.values())
             done = counts[DIKIRIM] + counts[DITERIMA]
@@ -621,6 +698,13 @@ class PerformanceService:
             unit = repository.unit(uow.session, unit_code)
             return build_rekap(uow.session, unit, period)
 
+    def measured_quarters(self, unit_code: str, year: int) -> list[int]:
+        """The triwulan (1-4) of YEAR measured for UNIT_CODE: with a cycle or a realisasi row of their own."""
+        from workflow.services.rekap import measured_quarters
+
+        with self.db.unit_of_work(readonly=True) as uow:
+            return measured_quarters(uow.session, repository.unit(uow.session, unit_code), year)
+
     def _row_json(
         self, s: Session, indicator: Indicator, row: Realisasi, value: Value | None, target: str | None,
         capaian_value: Decimal | None,
@@ -638,28 +722,33 @@ class PerformanceService:
             "note": row.note,
         }
 
+    def _entry_task(self, s: Session, task_id: int) -> tuple[Task, Instance]:
+        task = s.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
+        instance = repository.row(s, Instance, task.instance_id)
+        spec = self.registry.get(instance.sop_key, instance.sop_version)
+        entry = entry_step(spec)
+        if entry is None or task.step_id != entry.id:
+            raise InvalidInput(f"task {task_id} is not a data-entry task", code="task.not_entry", task=task_id)
+        return task, instance
+
     def entry_form(self, task_id: int) -> dict[str, Any]:
-        """What a data-entry page shows for TASK_ID: each indicator its holder answers for, with its
-        target, the earlier quarters, the value entered so far, its status and any return note."""
+        """What a data-entry page shows for TASK_ID: each indicator its holder answers for, with the
+        annual target, the target to date and the quarter's own Rencana Aksi target, the earlier
+        quarters, what the input asks for, the value entered so far with the capaian and predikat
+        it gives, the plausibility flags, its status, its note and evidence, and any return note."""
         now = self.clock()
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
-            task = s.get(Task, task_id)
-            if task is None:
-                raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
-            instance = repository.row(s, Instance, task.instance_id)
-            spec = self.registry.get(instance.sop_key, instance.sop_version)
-            entry = entry_step(spec)
-            if entry is None or task.step_id != entry.id:
-                raise InvalidInput(f"task {task_id} is not a data-entry task", code="task.not_entry", task=task_id)
+            task, instance = self._entry_task(s, task_id)
             year, quarter = parse_period(instance.period)
             unit = repository.row(s, Unit, instance.unit_id)
             base = instance_target_set(s, instance) if instance.target_set_id else default_target_set(s, unit.id, year)
-            policy = policy_for(s, unit)
+            policy, bounds = policy_for(s, unit), bounds_for_unit(s, unit)
             rows = []
             for indicator in owned_indicators(s, task, year, now):
                 quarters = quarters_of(s, indicator, year, quarter)
-                measured = measure_upto(s, indicator, base, quarters, quarter, policy)
                 row = s.scalar(
                     select(Realisasi).where(Realisasi.indicator_id == indicator.id, Realisasi.period == instance.period)
                 )
@@ -673,28 +762,29 @@ class PerformanceService:
                     if row is not None
                     else []
                 )
-                rows.append(
-                    {
-                        "code": indicator.code,
-                        "name": indicator.name,
-                        "satuan": indicator.satuan,
-                        "kind": indicator.kind,
-                        "aggregation": indicator.aggregation,
-                        "external_source": indicator.external_source,
-                        "target": measured.target,
-                        "target_set": set_label(measured.target_set),
-                        "earlier": {f"tw{q}": _value_json(quarters.get(q)) for q in range(1, quarter)},
-                        "value": None if row is None else row.value,
-                        "numerator": None if row is None else row.numerator,
-                        "denominator": None if row is None else row.denominator,
-                        "pending": bool(row is not None and row.pending),
-                        "status": BELUM if row is None else row.status,
-                        "note": None if row is None else row.note,
-                        "return_note": None if row is None else row.return_note,
-                        "capaian": None if row is None else row.capaian,
-                        "evidence": evidence,
-                    }
+                item = {
+                    "code": indicator.code,
+                    "name": indicator.name,
+                    "satuan": indicator.satuan,
+                    "kind": indicator.kind,
+                    "aggregation": indicator.aggregation,
+                    "direction": indicator.direction,
+                    "external_source": indicator.external_source,
+                    "asks": ASKS.get(indicator.aggregation, "quarter") if indicator.kind != "grade" else "last",
+                    "earlier": {f"tw{q}": _value_json(quarters.get(q)) for q in range(1, quarter)},
+                    "value": None if row is None else row.value,
+                    "numerator": None if row is None else row.numerator,
+                    "denominator": None if row is None else row.denominator,
+                    "pending": bool(row is not None and row.pending),
+                    "status": BELUM if row is None else row.status,
+                    "note": None if row is None else row.note,
+                    "return_note": None if row is None else row.return_note,
+                    "evidence": evidence,
+                }
+                item.update(
+                    _measure_entry(s, indicator, base, quarters, quarter, policy, bounds, quarters.get(quarter))
                 )
+                rows.append(item)
             return {
                 "task_id": task.id,
                 "instance_id": instance.id,
@@ -704,8 +794,50 @@ class PerformanceService:
                 "quarter": quarter,
                 "status": task.status,
                 "return_note": task.return_note,
+                "capaian_ceiling": str(bounds.capaian_ceiling),
                 "rows": rows,
             }
+
+    def preview(self, task_id: int, username: str, code: str, typed: Submission) -> dict[str, Any]:
+        """What TYPED would give for indicator CODE in data-entry task TASK_ID, without saving it:
+        the value s.d. the triwulan, the target, the capaian and predikat, the flags, and whether a
+        note is needed. The page shows it as the user types; the saved entry is measured the same way.
+        Bad input is InvalidInput, as for `submit`."""
+        now = self.clock()
+        with self.db.unit_of_work(readonly=True) as uow:
+            s = uow.session
+            task, instance = self._entry_task(s, task_id)
+            person = repository.person(s, username)
+            if not any(
+                h.unit_id == task.unit_id and may_take(task, h.role, h.seksi, person.id)
+                for h in holdings(s, person.id, now)
+            ):
+                raise NotAllowed(
+                    f"user {username!r} may not act on task {task_id}",
+                    code="task.not_yours",
+                    user=username,
+                    task=task_id,
+                )
+            year, quarter = parse_period(instance.period)
+            indicator = next((i for i in owned_indicators(s, task, year, now) if i.code == code), None)
+            if indicator is None:
+                raise NotFound(
+                    f"unknown indicator {code!r} for {year} in your unit(s)",
+                    code="indicator.unknown",
+                    indicator=code,
+                    year=year,
+                )
+            unit = repository.row(s, Unit, instance.unit_id)
+            base = instance_target_set(s, instance) if instance.target_set_id else default_target_set(s, unit.id, year)
+            current = self._read(indicator, typed)
+            quarters = quarters_of(s, indicator, year, quarter)
+            out = {"indicator": indicator.code, "period": instance.period}
+            out.update(
+                _measure_entry(
+                    s, indicator, base, quarters, quarter, policy_for(s, unit), bounds_for_unit(s, unit), current
+                )
+            )
+            return out
 
     def owed(self, task_id: int) -> list[str]:
         """The indicator codes the holder of data-entry task TASK_ID still owes (none for other tasks)."""

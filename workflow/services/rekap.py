@@ -8,6 +8,13 @@ Two halves:
 
 `build_rekap` (both halves, as today's dict) serves the pages, the API, the CLI and the workbook.
 
+A triwulan is measured for a unit when the unit has a cycle (an instance of any SOP) of that
+triwulan, or a realisasi row of it (imported history). A triwulan that is not measured has no
+values and no capaian: its Kertas Kerja lists the indicators with their targets and the earlier
+quarters' own values, but no value s.d. the triwulan, capaian, predikat, category or efisiensi,
+and no averages (`measured: false` in its JSON). Otherwise the Kertas Kerja of 2024-TW3 with no
+cycle would pass TW I-II's values off as TW III's.
+
 The content that is reviewed, versioned and signed (`document_content`) carries a format number
 (`"format": 2`). Content made before the number existed is format 1: the same JSON without the
 key. A document keeps the format it was first snapshotted or signed in, so every signature and
@@ -110,6 +117,7 @@ class LoadedRekap:
     target_set: str | None  # the base set's label
     policy: CapaianPolicy
     indicators: tuple[LoadedIndicator, ...]
+    measured: bool = True  # the unit has a cycle or a realisasi row of the triwulan
 
 
 # --- the Kertas Kerja ----------------------------------------------------------------------
@@ -189,6 +197,7 @@ class KertasKerja:
     rows: tuple[KertasKerjaRow, ...]
     sasaran: tuple[SasaranGroup, ...]
     average_capaian: Decimal | None
+    measured: bool = True  # False: no cycle and no realisasi of the triwulan, so no values and no capaian
 
     def as_json(self) -> dict[str, Any]:
         """The rekap as the API, the CLI (`sakip rekap --json`) and the pages have always had it."""
@@ -210,6 +219,8 @@ def compute_kertas_kerja(loaded: LoadedRekap) -> KertasKerja:
     for item in loaded.indicators:
         quarters = {q: v for q, v in item.quarters.items() if q <= quarter}
         measured = measure_rows(item.rule, quarters, quarter, loaded.policy, item.annual, item.plan)
+        if not loaded.measured:  # the target stands; a value s.d. the triwulan and its capaian do not exist
+            measured = replace(measured, value=None, capaian=None)
         entered: list[str | None] = []
         for q in (1, 2, 3, 4):
             if q in quarters:
@@ -286,6 +297,7 @@ def compute_kertas_kerja(loaded: LoadedRekap) -> KertasKerja:
         rows=tuple(rows),
         sasaran=tuple(sasaran),
         average_capaian=average(all_capaian) if all_capaian else None,
+        measured=loaded.measured,
     )
 
 
@@ -328,14 +340,24 @@ def load_rekap(s: Session, unit: Unit, period: str, instance: Instance | None = 
         r.indicator_id: r
         for r in s.scalars(select(Realisasi).where(Realisasi.unit_id == unit.id, Realisasi.period == period))
     }
+    measured = instance is not None or bool(current)
     to_date = [str(p) for p in Period(year, quarter).to_date()]
     loaded = []
     for indicator in indicators:
         loaded.append(_load_indicator(s, indicator, base, as_of, nodes, to_date, current.get(indicator.id)))
     return LoadedRekap(
         unit.code, unit.name, Period(year, quarter), instance.id if instance is not None else None,
-        set_label(base), policy_for(s, unit), tuple(loaded),
+        set_label(base), policy_for(s, unit), tuple(loaded), measured,
     )  # fmt: skip
+
+
+def measured_quarters(s: Session, unit: Unit, year: int) -> list[int]:
+    """The triwulan (1-4) of YEAR measured for UNIT: it has a cycle (any SOP) or a realisasi row of it."""
+    periods = [f"{year}-TW{q}" for q in (1, 2, 3, 4)]
+    found = set(
+        s.scalars(select(Instance.period).where(Instance.unit_id == unit.id, Instance.period.in_(periods)))
+    ) | set(s.scalars(select(Realisasi.period).where(Realisasi.unit_id == unit.id, Realisasi.period.in_(periods))))
+    return [q for q, p in enumerate(periods, start=1) if p in found]
 
 
 def _load_indicator(
@@ -407,6 +429,9 @@ def build_rekap(s: Session, unit: Unit, period: str, instance: Instance | None =
 # --- the document content that is reviewed and signed ------------------------------------
 
 WORKFLOW_FIELDS = frozenset({"status", "return_note"})
+#: Kertas Kerja keys the document does not embed: `measured` came after reports were signed, and a
+#: cycle's own triwulan is always measured, so it would only change the bytes of what was signed.
+NOT_IN_DOCUMENT = frozenset({"measured"})
 #: The format new content is written in: 2 carries `"format": 2`; 1 (before the number) is the same without it.
 CONTENT_FORMAT = 2
 CONTENT_FORMATS = (1, 2)
@@ -441,7 +466,7 @@ class DocumentContent:
             "rekap": None,
         }
         if self.rekap is not None:
-            rekap = self.rekap.as_json()
+            rekap = {k: v for k, v in self.rekap.as_json().items() if k not in NOT_IN_DOCUMENT}
             # The report's data only: a row's review status and return note are the workflow's, and
             # they move on after a paraf (rows are accepted at the end), which must not alter what was signed.
             rekap["rows"] = [{k: v for k, v in row.items() if k not in WORKFLOW_FIELDS} for row in rekap["rows"]]

@@ -35,6 +35,7 @@ from workflow.services.measurement import (
     owned_indicators,
     period_year,
     rows_for,
+    send_drafts,
     unit_indicators,
 )
 from workflow.services.rekap import document_content, sha256_text
@@ -103,6 +104,10 @@ class FanoutHooks(StepKindHooks):
                     f"realisasi: belum lengkap untuk {a.instance.period}: {listed}",
                     code="realisasi.incomplete", period=a.instance.period, listed=listed,
                 )  # fmt: skip
+
+    def before_move(self, a: Acting) -> None:
+        if a.action == "done":
+            send_drafts(a.session, a.task, a.instance, a.now)
 
 
 class ReviewHooks(StepKindHooks):
