@@ -130,7 +130,7 @@ def _render(task_id: int, typed: dict[str, dict[str, str]], errors: dict[str, st
             try:
                 row.update(_perf().preview(task_id, current_user.username, row["code"], sub))
             except WorkflowError:
-                pass  # the row's own message says what is wrong with it
+                continue  # the row's own message says what is wrong with it
     html = render_template(
         "main/entry.html", t=view, instance=instance, spec=spec, step=step, unit=unit, form=form,
         typed=kept, errors=errors, general_error=general, saved=saved,

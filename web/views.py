@@ -213,14 +213,9 @@ def task(task_id: int) -> Any:
 def _review_context(instance: Any, spec: Any) -> dict[str, Any]:
     """The review desk: the draft under review row by row (owner, evidence, notes, flags, the change
     since the previous version), `?flagged=1` to list only the flagged rows, and what a refused
-    submit of this task kept (its ticks, row notes, general note and error) to show again."""
+    submit of this task brought (its ticks, row notes, general note and error) to show again."""
     desk = review_desk(_service(), instance.id)
-    task_id = (request.view_args or {}).get("task_id")
-    kept = session.get("review_form")
-    if isinstance(kept, dict) and kept.get("task") == task_id:
-        session.pop("review_form", None)
-    else:
-        kept = None
+    kept = g.get("review_kept")  # set by a refused `act` that shows this page again
     only_flagged = request.args.get("flagged") == "1"
     rows = [] if desk is None else [r for r in desk.rows if r.flagged or not only_flagged]
     changes = instances.review_changes(_service(), instance.id) if desk is None else {}
@@ -232,29 +227,6 @@ def _review_context(instance: Any, spec: Any) -> dict[str, Any]:
         "changes": desk.changes if desk is not None else changes.get("changes", []),
         "only_flagged": only_flagged,
         "kept": kept or {"rows": [], "rownotes": {}, "note": "", "message": None},
-    }
-
-
-#: What a refused review submit keeps in the session cookie to show again: a cookie holds ~4 KB.
-KEPT_ROWS = 200
-KEPT_TEXT = 3_000
-
-
-def _keep_review_form(task_id: int, ticked: list[str], notes: dict[str, str], note: str, message: str) -> None:
-    """Keep a refused review submit's ticks and notes to show again, within KEPT_TEXT characters."""
-    budget = KEPT_TEXT
-    kept_note = note[:budget]
-    budget -= len(kept_note)
-    kept_notes: dict[str, str] = {}
-    for code, text in list(notes.items())[:KEPT_ROWS]:
-        kept_notes[code[:SHORT_MAX]] = text[: max(budget, 0)]
-        budget -= len(kept_notes[code[:SHORT_MAX]])
-    session["review_form"] = {
-        "task": task_id,
-        "rows": [code[:SHORT_MAX] for code in ticked[:KEPT_ROWS]],
-        "rownotes": kept_notes,
-        "note": kept_note,
-        "message": message[:500],
     }
 
 
@@ -307,8 +279,9 @@ def act(task_id: int) -> Any:
         if step.kind is not StepKind.REVIEW or isinstance(exc, NotAllowed | NotFound):
             _fail(exc)
             return redirect(url_for("main.task", task_id=task_id))
-        _keep_review_form(task_id, ticked, written, note or "", localise(exc))
-        return redirect(url_for("main.task", task_id=task_id) + "#review-form")
+        # The desk again, as it was submitted: every tick and note, with the refusal near the form.
+        g.review_kept = {"rows": ticked, "rownotes": written, "note": note or "", "message": localise(exc)}
+        return task(task_id), 422
     flash(_("Tindakan %(action)s tercatat.", action=action_word(action)), "success")
     return redirect(url_for("main.instance", instance_id=result.instance_id))
 

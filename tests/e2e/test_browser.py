@@ -130,14 +130,14 @@ def _start_through_the_api(server: Server) -> int:
     return int(started["instance_id"])
 
 
-def _enter_other_asn(server: Server, instance_id: int) -> list[str]:
-    """Every ASN but the one who uses the browser enters what it owes and finishes, as the demo does."""
+def _enter_other_asn(server: Server, instance_id: int, keep: str | None = ENTERED_IN_BROWSER) -> list[str]:
+    """Every ASN but KEEP (the one who uses the browser) enters what it owes and finishes, as the demo does."""
     service, perf = server.service, server.perf
     finished = []
     for waiting in service.status(instance_id).waiting_on:
         assert waiting.step_id == "pengukuran_asn"
         user = service.candidates(waiting.task_id)[0]
-        if user == ENTERED_IN_BROWSER:
+        if user == keep:
             continue
         for code in perf.owed(waiting.task_id):
             raw = DEMO_VALUES[code][0]

@@ -1,76 +1,33 @@
-"""The capaian dashboard in a real browser (Debian's Chromium, driven by Playwright), after `sakip demo`
-has measured one triwulan (2024-TW1) of Kutorejo: a bar per measured indicator and none for the three
+"""The capaian dashboard in a real browser (Debian's Chromium, driven by Playwright), after the demo
+cycle has measured one triwulan (2024-TW1) of Kutorejo: a bar per measured indicator and none for the three
 quarters with no cycle, colours from the predikat bands with a legend, Indonesian decimals, and axe
 finds nothing wrong in the page's own content. A screenshot is kept under tmp_path."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_browser
 from axe import violations
-from conftest import ORG_FILE, SOP_DIR, free_port, missing_service
+from conftest import missing_service
 from playwright.sync_api import expect
-from test_browser import CHROMIUM, PASSWORD, SAKIP, TIMEOUT_MS, _chromium, _sakip
+from test_browser import CHROMIUM, PASSWORD, TIMEOUT_MS, Server, _chromium
 
-from workflow.adapters.db import Database
 from workflow.domain.scales import load_scale
-from workflow.services.engine import WorkflowService
+from workflow.services.demo import open_next_cycle, run_demo
 from workflow.services.performance import PerformanceService
-from workflow.sop.spec import SopRegistry
+
+server = test_browser.server  # a `sakip serve` over Kutorejo's organisation and 2024 indicators
 
 
 @pytest.fixture
-def measured_tw1(tmp_path: Path) -> Iterator[tuple[str, PerformanceService]]:
-    db_url = f"sqlite:///{tmp_path / 'sakip.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")} | {
-        "SAKIP_DATABASE_URL": db_url,
-        "SAKIP_SECRET_KEY": "dashboard-e2e-secret",
-        "SAKIP_UPLOAD_DIR": str(tmp_path / "uploads"),
-    }
-    _sakip(env, "init")
-    _sakip(env, "org", "load", str(ORG_FILE))
-    _sakip(env, "demo", "--unit", "kutorejo", "--period", "2024-TW1", "--password", PASSWORD)
-    db = Database.from_url(db_url)
-    registry = SopRegistry.from_directory(SOP_DIR)
-    perf = PerformanceService(db, registry, clock=WorkflowService(db, registry).clock)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [SAKIP, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, f"sakip serve exited early:\n{log_path.read_text()}"
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if json.loads(response.read())["status"] == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert time.monotonic() < deadline, f"no /healthz within 30 s:\n{log_path.read_text()}"
-            time.sleep(0.1)
-        yield base, perf
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        db.dispose()
+def measured_tw1(server: Server) -> tuple[str, PerformanceService]:
+    """What `sakip demo` leaves: the 2024-TW1 cycle run to its end, 2024-TW2 opened at its Nota Dinas."""
+    run_demo(server.service, "kutorejo", "2024-TW1", lambda _line: None)
+    open_next_cycle(server.service, "kutorejo", lambda _line: None)
+    return server.base, server.perf
 
 
 def test_the_dashboard_draws_only_the_measured_quarter_in_predikat_colours(

@@ -118,9 +118,9 @@ def test_a_row_note_on_an_unticked_row_is_refused_and_everything_typed_comes_bac
     typed = {"csrf_token": csrf_of(client, page), "action": "return", "row-KL-2": "on", "rownote-KL-2": "Cek notulen.",
              "rownote-KL-1": ROW_NOTE, "note": "Catatan umum yang tidak boleh hilang."}  # fmt: skip
     answer = client.post(f"{page}/act", data=typed)
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"{page}#review-form")
+    assert answer.status_code == 422  # the desk again, as submitted
     assert site.service.status(site.instance_id).state == REVIEW  # nothing happened
-    again = client.get(page).get_data(as_text=True)
+    again = answer.get_data(as_text=True)
     error = re.search(r'id="review-error">([^<]*)<', again)
     assert error and "baris KL-1" in error.group(1) and "tidak dicentang" in error.group(1)
     assert 'id="row-KL-2" checked' in again and ">Cek notulen.</textarea>" in again
@@ -152,11 +152,13 @@ def test_a_plain_return_still_needs_a_note_and_keeps_it_typed(at_review: tuple[S
     site, task_id = at_review
     client = login(site.app, "sekcam")
     page = f"/tasks/{task_id}"
-    client.post(f"{page}/act", data={"csrf_token": csrf_of(client, page), "action": "return", "row-KL-1": "on"})
-    shown = client.get(page).get_data(as_text=True)
+    answer = client.post(
+        f"{page}/act", data={"csrf_token": csrf_of(client, page), "action": "return", "row-KL-1": "on"}
+    )
+    shown = answer.get_data(as_text=True)
     assert "baris KL-1: wajib disertai catatan" in shown and 'id="row-KL-1" checked' in shown
-    client.post(f"{page}/act", data={"csrf_token": csrf_of(client, page), "action": "return", "note": ""})
-    assert "pengembalian wajib disertai catatan" in client.get(page).get_data(as_text=True)
+    answer = client.post(f"{page}/act", data={"csrf_token": csrf_of(client, page), "action": "return", "note": ""})
+    assert "pengembalian wajib disertai catatan" in answer.get_data(as_text=True)
     assert site.service.status(site.instance_id).state == REVIEW
 
 

@@ -107,7 +107,7 @@ def test_a_refused_return_keeps_the_ticks_and_the_notes(review_task: tuple[Serve
         page.fill('[id="rownote-KL-1"]', ROW_NOTE)
         page.fill("#note", "Mohon seluruh seksi mencocokkan data dengan register.")
         page.click("#action-return")
-        expect(page).to_have_url(re.compile(rf"/tasks/{task_id}#review-form$"))
+        expect(page).to_have_url(re.compile(rf"/tasks/{task_id}/act$"))  # the desk again, as submitted
         expect(page.locator("#review-error")).to_contain_text("baris KL-2: wajib disertai catatan")
         expect(page.locator('[id="row-KL-2"]')).to_be_checked()
         expect(page.locator('[id="row-KL-1"]')).to_be_checked()

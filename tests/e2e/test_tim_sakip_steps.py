@@ -13,12 +13,13 @@ Screenshots are kept under tmp_path; axe-core checks each page touched.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe import violations
+from conftest import missing_service
 from helpers import advance_to
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -29,45 +30,20 @@ from test_browser import (  # noqa: F401  (server is a fixture)
     TIMEOUT_MS,
     Server,
     _chromium,
+    _enter_other_asn,
     _start_through_the_api,
     server,
 )
 
 from workflow.adapters.models import Instance, Person, Task, Unit
 from workflow.domain.localtime import waktu_lokal
-from workflow.errors import InvalidInput
-from workflow.services.demo import DEMO_VALUES, SHORTFALL_NOTE
+from workflow.services.demo import SHORTFALL_NOTE
 from workflow.services.performance import Submission
 from workflow.services.plausibility import period_flags
 
-AXE = Path("/tmp/node_modules/axe-core/axe.min.js")
 RETURNED = "KL-1"  # 402/402 in TW I (demo.py DEMO_VALUES, 002:666)
 ROW_NOTE = "Jumlah pelayanan belum cocok dengan register PATEN; mohon dicek ulang."
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(\.\d+)?(\+00:00|Z)")
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or not AXE.exists(), reason="needs chromium and axe-core")
-
-
-def _enter_everything(site: Server, instance_id: int) -> None:
-    """Every ASN enters the demo values of what it owes and finishes its task (step 5)."""
-    service, perf = site.service, site.perf
-    for waiting in service.status(instance_id).waiting_on:
-        assert waiting.step_id == "pengukuran_asn"
-        user = service.candidates(waiting.task_id)[0]
-        for code in perf.owed(waiting.task_id):
-            raw = DEMO_VALUES[code][0]
-            if raw is None:
-                sub = Submission(user, code, PERIOD, pending=True, note="Belum dirilis oleh sumber data")
-            elif "/" in raw:
-                top, bottom = raw.split("/")
-                sub = Submission(user, code, PERIOD, numerator=top, denominator=bottom)
-            else:
-                sub = Submission(user, code, PERIOD, value=raw)
-            try:
-                perf.submit(sub)
-            except InvalidInput:  # a missed target needs its hambatan
-                perf.submit(dataclasses.replace(sub, note=SHORTFALL_NOTE))
-        service.act(waiting.task_id, "done", user)
 
 
 def _task_of(site: Server, instance_id: int, step: str) -> int:
@@ -84,15 +60,10 @@ def _login(page: Page, base: str, username: str) -> None:
     expect(page).to_have_url(f"{base}/")
 
 
-def _axe(page: Page) -> list[dict[str, object]]:
-    """axe-core's violations on the page, but for the known header colour contrast of the site."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run({exclude: [['nav']]})")
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
-
-
 @pytest.fixture
 def page(server: Server) -> Iterator[Page]:  # noqa: F811
+    if not CHROMIUM.exists():
+        missing_service(f"{CHROMIUM} is not installed (Debian package chromium)")
     with _chromium() as browser:
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID", bypass_csp=True)
         context.set_default_timeout(TIMEOUT_MS)
@@ -108,7 +79,7 @@ def test_the_tim_sakip_steps_carry_the_tracker_the_flags_the_kertas_kerja_and_wh
     service, perf, base = server.service, server.perf, server.base
     instance_id = _start_through_the_api(server)
     advance_to(service, instance_id, "pengukuran_asn")
-    _enter_everything(server, instance_id)
+    _enter_other_asn(server, instance_id, keep=None)  # every ASN, through the service
     first_evaluasi = _task_of(server, instance_id, "evaluasi")
     tracker = perf.tracker(instance_id)
     rekap = perf.rekap_for_instance(instance_id)
@@ -139,7 +110,7 @@ def test_the_tim_sakip_steps_carry_the_tracker_the_flags_the_kertas_kerja_and_wh
     expect(page.locator("#since-return")).to_have_count(0)  # nothing was reviewed yet
     expect(page.locator("#action-done")).to_be_visible()
     page.screenshot(path=str(tmp_path / "tim-01-evaluasi.png"), full_page=True)
-    assert _axe(page) == []
+    assert violations(page) == []
     page.click("#action-done")
     expect(page.locator(".alert-success")).to_contain_text("tercatat")
 
@@ -154,7 +125,7 @@ def test_the_tim_sakip_steps_carry_the_tracker_the_flags_the_kertas_kerja_and_wh
     expect(page.locator("#laporan-pdf")).to_have_attribute("href", f"/instances/{instance_id}/laporan.pdf")
     expect(page.locator("#tracker-summary")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "tim-02-rekap.png"), full_page=True)
-    assert _axe(page) == []
+    assert violations(page) == []
     page.click("#action-done")
     expect(page.locator(".alert-success")).to_contain_text("tercatat")
     service.act(_task_of(server, instance_id, "lapor_rekap"), "done", "tim.sakip1")
@@ -177,7 +148,7 @@ def test_the_tim_sakip_steps_carry_the_tracker_the_flags_the_kertas_kerja_and_wh
     expect(changed).to_contain_text("realisasi s.d. 402/402 → 400/402")
     expect(changed).to_contain_text("capaian 100,00% → 99,50%")  # 400/402 = 99,50 %
     page.screenshot(path=str(tmp_path / "tim-03-evaluasi-after-return.png"), full_page=True)
-    assert _axe(page) == []
+    assert violations(page) == []
     page.click("#action-done")
     page.goto(f"{base}/tasks/{_task_of(server, instance_id, 'rekap')}")
     expect(page.locator("#since-return li")).to_have_count(1)
@@ -200,7 +171,7 @@ def test_the_tim_sakip_steps_carry_the_tracker_the_flags_the_kertas_kerja_and_wh
     expect(finished).to_contain_text(f"Selesai oleh {name} (tim.sakip1) pada {local}")
     assert local.endswith(" WIB")
     page.screenshot(path=str(tmp_path / "tim-04-closed.png"), full_page=True)
-    assert _axe(page) == []
+    assert violations(page) == []
 
     # Acting on it anyway (a stale tab's form) is refused in Indonesian, in local time.
     page.evaluate(

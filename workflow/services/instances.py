@@ -187,6 +187,26 @@ def current_document(service: WorkflowService, instance_id: int, sop_nama: str) 
         return document_content(s, repository.instance(s, instance_id), sop_nama)
 
 
+#: The Kertas Kerja fields two versions of a draft are compared on.
+COMPARED = ("value", "capaian", "target", "note")
+
+
+def rekap_changes(before: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed from the Kertas Kerja BEFORE to NOW (each a rekap as stored in a document
+    version): per row and COMPARED field, {code, field, old, new}; a row new in NOW as field `baris`."""
+    old = {r["code"]: r for r in before.get("rows", [])}
+    changes: list[dict[str, Any]] = []
+    for row in now.get("rows", []):
+        prev = old.get(row["code"])
+        if prev is None:
+            changes.append({"code": row["code"], "field": "baris", "old": None, "new": row["name"]})
+            continue
+        for field in COMPARED:
+            if prev.get(field) != row.get(field):
+                changes.append({"code": row["code"], "field": field, "old": prev.get(field), "new": row.get(field)})
+    return changes
+
+
 def review_changes(service: WorkflowService, instance_id: int) -> dict[str, Any]:
     """The last two document versions submitted for INSTANCE_ID (newest first), and what changed
     in the Kertas Kerja rows between them."""
@@ -202,15 +222,7 @@ def review_changes(service: WorkflowService, instance_id: int) -> dict[str, Any]
     changes: list[dict[str, Any]] = []
     if len(versions) == 2:
         new, old = (json.loads(v.content).get("rekap") or {} for v in versions)
-        before = {r["code"]: r for r in old.get("rows", [])}
-        for row in new.get("rows", []):
-            prev = before.get(row["code"])
-            if prev is None:
-                changes.append({"code": row["code"], "field": "baris", "old": None, "new": row["name"]})
-                continue
-            for field in ("value", "capaian", "target", "note"):
-                if prev.get(field) != row.get(field):
-                    changes.append({"code": row["code"], "field": field, "old": prev.get(field), "new": row.get(field)})
+        changes = rekap_changes(old, new)
     return {
         "versions": [{"version": v.version, "sha256": v.sha256, "created_at": v.created_at} for v in versions],
         "changes": changes,

@@ -844,13 +844,9 @@ class PerformanceService:
         now = self.clock()
         with self.db.unit_of_work(readonly=True) as uow:
             s = uow.session
-            task = s.get(Task, task_id)
-            if task is None:
-                raise NotFound(f"unknown task {task_id}", code="task.unknown", task=task_id)
-            instance = repository.row(s, Instance, task.instance_id)
-            spec = self.registry.get(instance.sop_key, instance.sop_version)
-            entry = entry_step(spec)
-            if entry is None or task.step_id != entry.id:
+            try:
+                task, instance = self._entry_task(s, task_id)
+            except InvalidInput:  # not a data-entry task: nothing is owed through it
                 return []
             return [i.code for i in missing_for_task(s, task, instance, now)]
 

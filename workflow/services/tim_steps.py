@@ -23,6 +23,7 @@ from workflow.adapters import repository
 from workflow.adapters.models import DocumentVersion, Person, Task, Unit
 from workflow.domain.plausibility import Flag
 from workflow.services.engine import WorkflowService
+from workflow.services.instances import rekap_changes
 from workflow.services.measurement import entry_step
 from workflow.services.performance import PerformanceService
 from workflow.services.plausibility import period_flags
@@ -30,9 +31,6 @@ from workflow.sop.spec import SopSpec, StepKind, StepSpec
 
 EVALUASI = "evaluasi"  # the first Tim step after the entry: the tracker and the flags
 REKAP = "rekap"  # the later ones: the Kertas Kerja and the draft Laporan
-
-#: The Kertas Kerja fields a returned draft is compared on (as `instances.review_changes` does).
-COMPARED = ("value", "capaian", "target", "note")
 
 
 def tools_of(spec: SopSpec, step: StepSpec) -> str | None:
@@ -115,15 +113,16 @@ def tim_tools(service: WorkflowService, perf: PerformanceService, instance_id: i
 
 
 def changed_rows(before: dict[str, Any], now: dict[str, Any]) -> list[ChangedRow]:
-    """The rows of the Kertas Kerja NOW that differ from BEFORE (a stored version's rekap) in COMPARED."""
-    old = {r["code"]: r for r in before.get("rows", [])}
-    out = []
-    for row in now.get("rows", []):
-        prev = old.get(row["code"], {})
-        fields = tuple((f, prev.get(f), row.get(f)) for f in COMPARED if prev.get(f) != row.get(f))
-        if fields:
-            out.append(ChangedRow(row["code"], row["name"], row["kind"], fields))
-    return out
+    """The rows of the Kertas Kerja NOW that differ from BEFORE (a stored version's rekap), with
+    their changed fields (`instances.rekap_changes`)."""
+    by_code: dict[str, list[tuple[str, Any, Any]]] = {}
+    for change in rekap_changes(before, now):
+        by_code.setdefault(change["code"], []).append((change["field"], change["old"], change["new"]))
+    return [
+        ChangedRow(row["code"], row["name"], row["kind"], tuple(by_code[row["code"]]))
+        for row in now.get("rows", [])
+        if row["code"] in by_code
+    ]
 
 
 @dataclass(frozen=True)
